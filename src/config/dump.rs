@@ -1,0 +1,66 @@
+//! The `-d` dump: the effective typed configuration, defaults applied, in keepalived's own
+//! block syntax so that it reads like a configuration and a test can compare it.
+
+use std::fmt::Display;
+
+#[derive(Default)]
+pub struct Dump {
+    out: String,
+    indent: usize,
+}
+
+impl Dump {
+    pub fn new() -> Dump {
+        Dump::default()
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    /// `key value`
+    pub fn kv(&mut self, key: &str, value: impl Display) {
+        self.raw(&format!("{key} {value}"));
+    }
+
+    /// `key value` when there is a value.
+    pub fn opt<T: Display>(&mut self, key: &str, value: Option<T>) {
+        if let Some(v) = value {
+            self.kv(key, v);
+        }
+    }
+
+    /// A whole line as given.
+    pub fn raw(&mut self, text: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("  ");
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// `header {`, the body, `}`.
+    pub fn block(&mut self, header: &str, body: impl FnOnce(&mut Dump)) {
+        self.raw(&format!("{header} {{"));
+        self.indent += 1;
+        body(self);
+        self.indent -= 1;
+        self.raw("}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_blocks_indent() {
+        let mut d = Dump::new();
+        d.block("vrrp_instance VI_1", |d| {
+            d.kv("priority", 100);
+            d.opt("interface", None::<&str>);
+            d.block("virtual_ipaddress", |d| d.raw("10.0.0.1/32"));
+        });
+        assert_eq!(d.finish(), "vrrp_instance VI_1 {\n  priority 100\n  virtual_ipaddress {\n    10.0.0.1/32\n  }\n}\n");
+    }
+}

@@ -1,0 +1,119 @@
+//! keepalived.conf: reading, parsing and the typed, immutable model.
+//!
+//! ```text
+//! files ─[reader]→ logical lines ─[parser + schema]→ block tree ─[model::build]→ Config
+//! ```
+//! Every step reports into one [`Diagnostics`] list as `file:line: message`, with
+//! keepalived's error classes, so `-t` exits with keepalived's status.
+
+pub mod ctx;
+pub mod defs;
+pub mod diag;
+pub mod dump;
+pub mod glob;
+pub mod host;
+pub mod model;
+pub mod parser;
+pub mod reader;
+pub mod schema;
+pub mod text;
+pub mod value;
+
+use diag::{Diagnostics, Fatal};
+use host::Host;
+pub use model::Config;
+
+/// What the command line says about reading the configuration.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The main file (may be a glob).
+    pub path: String,
+    /// `-i`: the id `@ID` lines are matched against; default: the host name up to its first `.`.
+    pub config_id: Option<String>,
+    /// `-e`: every include must exist and be readable.
+    pub all_config: bool,
+}
+
+/// The result of loading: the configuration unless a fatal error stopped it, and everything
+/// reported on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Option<Config>,
+    pub fatal: Option<Fatal>,
+    pub diags: Diagnostics,
+}
+
+impl Loaded {
+    /// keepalived's `-t` exit status.
+    pub fn exit_code(&self) -> i32 {
+        if self.fatal.is_some() {
+            diag::exit::CONFIG
+        } else {
+            self.diags.exit_code()
+        }
+    }
+
+    /// Every message, rendered `file:line: message`; a fatal error last.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.diags.rendered().collect();
+        if let Some(f) = &self.fatal {
+            let d = diag::Diagnostic {
+                loc: f.loc,
+                level: diag::Level::Fatal,
+                msg: f.msg.clone(),
+            };
+            out.push(self.diags.render(&d));
+        }
+        out
+    }
+}
+
+/// The id matched by `@ID` lines: `-i`, else the host name up to its first dot.
+pub fn config_id(opts: &LoadOptions, host: &dyn Host) -> String {
+    match &opts.config_id {
+        Some(id) => id.clone(),
+        None => host.hostname().split('.').next().unwrap_or("").to_string(),
+    }
+}
+
+/// Reads, parses, builds and validates the configuration.
+pub fn load(opts: &LoadOptions, host: &dyn Host) -> Loaded {
+    let mut diags = Diagnostics::default();
+    let id = config_id(opts, host);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    let checks = if opts.all_config {
+        reader::check::ALL
+    } else {
+        0
+    };
+    let nodes = {
+        let mut r = reader::Reader::open(&mut diags, &opts.path, &id, checks, seed);
+        parser::parse(&mut r)
+    };
+    if diags.file_error {
+        // keepalived stops before building when a required include is missing.
+        return Loaded {
+            config: None,
+            fatal: None,
+            diags,
+        };
+    }
+    let result = {
+        let mut ctx = ctx::Ctx::new(&mut diags, host);
+        model::build(&mut ctx, &nodes)
+    };
+    match result {
+        Ok(config) => Loaded {
+            config: Some(config),
+            fatal: None,
+            diags,
+        },
+        Err(f) => Loaded {
+            config: None,
+            fatal: Some(f),
+            diags,
+        },
+    }
+}

@@ -1,0 +1,315 @@
+//! Builds the block tree from logical lines, driven by the keyword tables in `schema`,
+//! with keepalived's block rules and messages (missing/unexpected braces, unknown keywords).
+
+use super::diag::{Level, Loc};
+use super::reader::{Line, Reader};
+use super::schema::{self, Kind, Kw, Support};
+
+/// One keyword line with what belongs to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// The keyword as the schema spells it.
+    pub kw: &'static str,
+    /// The words after the keyword.
+    pub args: Vec<String>,
+    /// The keyword line as read (for script command lines with quotes and escapes).
+    pub raw: String,
+    pub loc: Loc,
+    /// Keywords of a `Kind::Block`.
+    pub children: Vec<Node>,
+    /// Lines of a `Kind::Values` list.
+    pub values: Vec<Line>,
+    /// Where the block or list ended (its `}` or the end of the configuration).
+    pub end: Loc,
+}
+
+impl Node {
+    pub fn arg(&self, i: usize) -> Option<&str> {
+        self.args.get(i).map(String::as_str)
+    }
+}
+
+/// Reads the whole configuration into the top-level nodes.
+pub fn parse(reader: &mut Reader) -> Vec<Node> {
+    let mut p = Parser { r: reader };
+    let (nodes, _) = p.block(schema::ROOT, false, 0);
+    let depth = p.r.block_depth();
+    if depth > 0 {
+        p.r.report(
+            Level::MissingEob,
+            format!("There are {depth} missing '}}'s or extra '{{'s"),
+        );
+    }
+    nodes
+}
+
+struct Parser<'r, 'd> {
+    r: &'r mut Reader<'d>,
+}
+
+impl Parser<'_, '_> {
+    /// keepalived's `process_stream()`: reads keywords of `tables` until the closing `}`
+    /// (for nested levels) or the end of the configuration.
+    fn block(
+        &mut self,
+        tables: &'static [&'static [Kw]],
+        mut need_bob: bool,
+        level: usize,
+    ) -> (Vec<Node>, Loc) {
+        let mut nodes = Vec::new();
+        while let Some(line) = self.r.next_line() {
+            let Some(first) = line.words.first() else {
+                continue;
+            };
+            if need_bob {
+                need_bob = false;
+                if first == "{" && level > 0 {
+                    continue;
+                }
+                self.r.report(
+                    Level::MissingBob,
+                    "Missing '{' at beginning of configuration block",
+                );
+            } else if first == "{" {
+                self.r
+                    .report(Level::UnexpectedBob, "Unexpected '{' - ignoring");
+                continue;
+            }
+            if first == "}" && level > 0 {
+                return (nodes, line.loc);
+            }
+            let Some(kw) = schema::find(tables, first) else {
+                self.r
+                    .report(Level::UnknownKeyword, format!("Unknown keyword '{first}'"));
+                continue;
+            };
+            if kw.support == Support::No {
+                self.r.report(
+                    Level::Info,
+                    format!(
+                        "'{}' is not supported by keepalived-rs - ignoring it",
+                        kw.name
+                    ),
+                );
+            }
+            nodes.push(self.node(kw, line, level));
+        }
+        (nodes, self.r.loc())
+    }
+
+    fn node(&mut self, kw: Kw, line: Line, level: usize) -> Node {
+        let Line {
+            mut words,
+            raw,
+            loc,
+        } = line;
+        words.remove(0);
+        let mut node = Node {
+            kw: kw.name,
+            args: words,
+            raw,
+            loc,
+            children: Vec::new(),
+            values: Vec::new(),
+            end: loc,
+        };
+        match kw.kind {
+            Kind::Leaf => self.parse_time_directive(&node),
+            Kind::Block(sub) => {
+                let need_bob = node.args.last().map_or(true, |w| w != "{");
+                if !need_bob {
+                    node.args.pop();
+                }
+                (node.children, node.end) = self.block(sub, need_bob, level + 1);
+            }
+            Kind::Values => (node.values, node.end) = self.values(kw.name, &mut node.args, 0),
+            Kind::NamedValues => (node.values, node.end) = self.values(kw.name, &mut node.args, 1),
+        }
+        node
+    }
+
+    /// Keywords that act while the configuration is being read, as in keepalived.
+    fn parse_time_directive(&mut self, node: &Node) {
+        match node.kw {
+            "include_check" => self.r.set_include_check(&node.args),
+            "random_seed" => {
+                if let Some(seed) = node.arg(0).and_then(|s| s.parse::<u64>().ok()) {
+                    self.r.set_random_seed(seed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// keepalived's `alloc_value_block()`: the lines of a `{ ... }` list. Words after the
+    /// keyword (and after its name, for named lists) other than `{` are reported and dropped;
+    /// words after such a `{` are the first value line.
+    fn values(&mut self, kw: &str, args: &mut Vec<String>, keep: usize) -> (Vec<Line>, Loc) {
+        let mut lines = Vec::new();
+        let mut need_bob = true;
+        let loc = self.r.loc();
+        if args.len() > keep {
+            if args[keep] == "{" {
+                need_bob = false;
+                let mut first: Vec<String> = args.drain(keep..).skip(1).collect();
+                let closed = first.last().is_some_and(|w| w == "}");
+                if closed {
+                    first.pop();
+                }
+                if !first.is_empty() {
+                    lines.push(Line {
+                        raw: first.join(" "),
+                        words: first,
+                        loc,
+                    });
+                }
+                if closed {
+                    return (lines, loc);
+                }
+            } else {
+                let msg = format!("Block {kw} has extra parameters {} ...", args[keep]);
+                self.r.report(Level::GeneralError, msg);
+            }
+        }
+        while let Some(mut line) = self.r.next_line() {
+            if line.words.is_empty() {
+                continue;
+            }
+            if need_bob {
+                need_bob = false;
+                if line.words[0] == "{" {
+                    if line.words.len() == 1 {
+                        continue;
+                    }
+                    line.words.remove(0);
+                } else {
+                    self.r.report(
+                        Level::Info,
+                        format!("'{{' missing from beginning of block {kw}"),
+                    );
+                }
+            }
+            let closed = line.words.last().is_some_and(|w| w == "}");
+            if closed {
+                if line.words.len() == 1 {
+                    return (lines, line.loc);
+                }
+                line.words.pop();
+            }
+            let end = line.loc;
+            lines.push(line);
+            if closed {
+                return (lines, end);
+            }
+        }
+        (lines, self.r.loc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::diag::Diagnostics;
+
+    pub fn parse_text(text: &str) -> (Vec<Node>, Diagnostics) {
+        let dir = std::env::temp_dir().join(format!(
+            "ka-parse-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keepalived.conf");
+        std::fs::write(&path, text).unwrap();
+        let mut d = Diagnostics::default();
+        let nodes = {
+            let mut r = Reader::open(&mut d, path.to_str().unwrap(), "node", 0, 1);
+            parse(&mut r)
+        };
+        std::fs::remove_dir_all(&dir).unwrap();
+        (nodes, d)
+    }
+
+    fn msgs(d: &Diagnostics) -> Vec<(u32, &str)> {
+        d.list
+            .iter()
+            .map(|x| (x.loc.line, x.msg.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn nested_blocks_and_lists() {
+        let (n, d) = parse_text(
+            "global_defs {\n router_id R1\n}\nvrrp_instance VI_1 {\n state MASTER\n virtual_ipaddress {\n  10.0.0.1/24 dev eth0\n  10.0.0.2\n }\n authentication { auth_type PASS\n auth_pass x }\n}\n",
+        );
+        assert!(d.list.is_empty(), "{:?}", d.list);
+        assert_eq!(n.len(), 2);
+        assert_eq!(n[0].children[0].args, ["R1"]);
+        let vi = &n[1];
+        assert_eq!(
+            (vi.kw, vi.args.as_slice()),
+            ("vrrp_instance", &["VI_1".to_string()][..])
+        );
+        assert_eq!(vi.children[1].values.len(), 2);
+        assert_eq!(
+            vi.children[1].values[0].words,
+            ["10.0.0.1/24", "dev", "eth0"]
+        );
+        assert_eq!(vi.children[2].children.len(), 2);
+        assert_eq!(vi.end.line, 12);
+    }
+
+    #[test]
+    fn unknown_block_cascades_like_keepalived() {
+        // The unknown block's `}` closes vrrp_instance, so virtual_router_id lands at the top.
+        let (n, d) =
+            parse_text("vrrp_instance VI_1 {\n foo {\n  bar 1\n }\n virtual_router_id 5\n}\n");
+        assert_eq!(n[0].children.len(), 0);
+        assert_eq!(
+            msgs(&d),
+            [
+                (2, "Unknown keyword 'foo'"),
+                (2, "Unexpected '{' - ignoring"),
+                (3, "Unknown keyword 'bar'"),
+                (5, "Unknown keyword 'virtual_router_id'"),
+                (6, "Unknown keyword '}'"),
+            ]
+        );
+        assert_eq!(d.exit_code(), 5);
+    }
+
+    #[test]
+    fn missing_braces() {
+        let (_, d) = parse_text("vrrp_instance VI_1\n interface eth0\n}\n");
+        assert_eq!(
+            msgs(&d)[0],
+            (2, "Missing '{' at beginning of configuration block")
+        );
+        let (_, d) = parse_text("vrrp_instance VI_1 {\n interface eth0\n");
+        assert_eq!(msgs(&d), [(2, "There are 1 missing '}'s or extra '{'s")]);
+    }
+
+    #[test]
+    fn one_line_blocks_and_double_close() {
+        let (n, d) =
+            parse_text("vrrp_instance Y { interface eth0\nvirtual_ipaddress { 10.1.1.1 }}\n");
+        assert!(d.list.is_empty(), "{:?}", d.list);
+        assert_eq!(n[0].children.len(), 2);
+        assert_eq!(n[0].children[1].values[0].words, ["10.1.1.1"]);
+    }
+
+    #[test]
+    fn unsupported_keywords_are_noted_not_errors() {
+        let (n, d) = parse_text("global_defs {\n enable_snmp_vrrp\n}\n");
+        assert_eq!(n[0].children[0].kw, "enable_snmp_vrrp");
+        assert_eq!(d.list[0].level, Level::Info);
+        assert_eq!(d.exit_code(), 0);
+    }
+
+    #[test]
+    fn named_value_block() {
+        let (n, d) = parse_text("virtual_server_group G1 {\n 10.0.0.1 80\n fwmark 3\n}\n");
+        assert!(d.list.is_empty());
+        assert_eq!(n[0].args, ["G1"]);
+        assert_eq!(n[0].values.len(), 2);
+    }
+}

@@ -1,0 +1,284 @@
+//! Line-level text rules of keepalived's configuration language: comments, quoting, tokens.
+
+/// keepalived's white space: space, tab, form feed, newline, carriage return, vertical tab.
+pub fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\x0c' | '\n' | '\r' | '\x0b')
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// Strips comments (`#` or `!` outside double quotes), turns `\#`/`\!` outside quotes into
+/// literal characters, trims leading and trailing blanks, and keeps a trailing `\` (the
+/// continuation mark of multi-line definitions) right after the last word.
+/// Returns the new text and whether a double quote was left open.
+pub fn decomment(line: &str) -> (String, bool) {
+    let s = line.trim_start_matches(is_blank);
+    let mut out = String::with_capacity(s.len());
+    let mut quote = false;
+    let mut cont = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quote = !quote;
+                out.push(c);
+            }
+            '\\' => match chars.peek().copied() {
+                None => {
+                    cont = true;
+                    break;
+                }
+                Some(n @ ('#' | '!')) if !quote => {
+                    out.push(n);
+                    chars.next();
+                }
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                    chars.next();
+                }
+            },
+            '#' | '!' if !quote => {
+                // keepalived keeps scanning the comment for a final lone `\`, which still
+                // marks the line as continued.
+                let rest: String = chars.collect();
+                let mut it = rest.chars();
+                while let Some(r) = it.next() {
+                    if r == '\\' && it.next().is_none() {
+                        cont = true;
+                    }
+                }
+                break;
+            }
+            _ => out.push(c),
+        }
+    }
+    let trimmed_len = out.trim_end_matches(is_blank).len();
+    out.truncate(trimmed_len);
+    if cont {
+        out.push('\\');
+    }
+    (out, quote)
+}
+
+/// Splits a line into words as the keyword parser sees them: blank-separated, a word starting
+/// with `"` runs to the next `"` (quotes removed, no escapes), a `"` also ends an unquoted word.
+/// Returns the words and whether a quote was left unmatched (the rest of the line is dropped).
+pub fn tokenize(line: &str) -> (Vec<String>, bool) {
+    let mut words = Vec::new();
+    let mut rest = line;
+    loop {
+        rest = rest.trim_start_matches(is_ws);
+        if rest.is_empty() {
+            return (words, false);
+        }
+        if let Some(q) = rest.strip_prefix('"') {
+            match q.find('"') {
+                Some(end) => {
+                    words.push(q[..end].to_string());
+                    rest = &q[end + 1..];
+                }
+                None => return (words, true),
+            }
+        } else {
+            let end = rest
+                .find(|c: char| is_ws(c) || c == '"')
+                .unwrap_or(rest.len());
+            words.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// Splits a line into words the way keepalived re-reads script command lines: `"..."` and
+/// `'...'` quote (and may join with adjacent text), `\` escapes (`\n`, `\t`, `\xHH`, octal,
+/// `\cX` ...). Returns None on an unterminated quote or a trailing lone `\`.
+pub fn tokenize_quoted_escaped(line: &str) -> Option<Vec<String>> {
+    let b: Vec<char> = line.chars().collect();
+    let mut words = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Some(words);
+        }
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        while i < b.len() {
+            let c = b[i];
+            if c == '\\' {
+                i += 1;
+                let e = *b.get(i)?;
+                i += 1;
+                word.push(match e {
+                    'x' if b.get(i).is_some_and(|c| c.is_ascii_hexdigit()) => {
+                        let mut v: u32 = 0;
+                        while let Some(d) = b.get(i).and_then(|c| c.to_digit(16)) {
+                            v = (v << 4 | d) & 0xff;
+                            i += 1;
+                        }
+                        char::from(v as u8)
+                    }
+                    'c' if i < b.len() => {
+                        let v = (b[i] as u32) & 0x1f;
+                        i += 1;
+                        char::from_u32(v).unwrap_or('\0')
+                    }
+                    '0'..='7' => {
+                        let mut v = e as u32 - '0' as u32;
+                        for _ in 0..2 {
+                            match b.get(i).and_then(|c| c.to_digit(8)) {
+                                Some(d) => {
+                                    v = (v << 3) + d;
+                                    i += 1;
+                                }
+                                None => break,
+                            }
+                        }
+                        char::from((v & 0xff) as u8)
+                    }
+                    'a' => '\x07',
+                    'b' => '\x08',
+                    'E' => '\x1b',
+                    'f' => '\x0c',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'v' => '\x0b',
+                    other => other,
+                });
+                continue;
+            }
+            match quote {
+                Some(q) if c == q => {
+                    quote = None;
+                    i += 1;
+                }
+                Some(_) => {
+                    word.push(c);
+                    i += 1;
+                }
+                None if c == '"' || c == '\'' => {
+                    quote = Some(c);
+                    i += 1;
+                }
+                None if is_ws(c) => break,
+                None => {
+                    word.push(c);
+                    i += 1;
+                }
+            }
+        }
+        if quote.is_some() {
+            return None;
+        }
+        words.push(word);
+    }
+}
+
+/// Where a line must be split so that `{` and `}` (outside double quotes) stand alone.
+/// Returns (head, residue): the head is the text before the brace, or the brace itself when the
+/// line starts with one; the residue is what follows, to be read as the next line.
+pub fn split_brace(line: &str) -> (String, Option<String>) {
+    let b = line.as_bytes();
+    let pos = if b.first().is_some_and(|&c| c == b'{' || c == b'}') {
+        Some(0)
+    } else {
+        let mut i = 0;
+        let mut found = None;
+        while i < b.len() {
+            match b[i] {
+                b'{' | b'}' => {
+                    found = Some(i);
+                    break;
+                }
+                b'"' => match line[i + 1..].find('"') {
+                    Some(off) => i += off + 2,
+                    None => break,
+                },
+                _ => i += 1,
+            }
+        }
+        found
+    };
+    let Some(p) = pos else {
+        return (line.trim_end_matches(is_blank).to_string(), None);
+    };
+    let (head, rest) = if p == 0 {
+        let after = line[1..].trim_start_matches(is_blank);
+        (line[..1].to_string(), after)
+    } else {
+        (line[..p].to_string(), &line[p..])
+    };
+    let rest = rest.trim_end_matches(is_blank);
+    let head = head.trim_end_matches(is_blank).to_string();
+    (head, (!rest.is_empty()).then(|| rest.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_escapes() {
+        assert_eq!(decomment("  foo bar # comment").0, "foo bar");
+        assert_eq!(decomment("foo ! comment").0, "foo");
+        assert_eq!(decomment(r#"a "b # c" d # e"#).0, r#"a "b # c" d"#);
+        assert_eq!(decomment(r"a \# b").0, "a # b");
+        assert_eq!(decomment(r#"a "\#" b"#).0, r#"a "\#" b"#);
+        assert_eq!(decomment("x = 1   \\").0, "x = 1\\");
+        assert!(decomment("a \"open").1);
+        assert_eq!(decomment("include a/*.conf # c").0, "include a/*.conf");
+        assert_eq!(decomment("a # comment \\").0, "a\\");
+    }
+
+    #[test]
+    fn tokens() {
+        let (w, bad) = tokenize(r#"notify "/bin/x a b" user"#);
+        assert_eq!(w, vec!["notify", "/bin/x a b", "user"]);
+        assert!(!bad);
+        assert_eq!(tokenize(r#"a"b"c"#).0, vec!["a", "b", "c"]);
+        let (w, bad) = tokenize(r#"router_id "abc"#);
+        assert_eq!(w, vec!["router_id"]);
+        assert!(bad);
+        assert_eq!(tokenize("  a\t\tb  ").0, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn quoted_escaped_tokens() {
+        let w = tokenize_quoted_escaped(r#"notify "/x.sh a b" 'c d'e f\ g"#).unwrap();
+        assert_eq!(w, vec!["notify", "/x.sh a b", "c de", "f g"]);
+        assert_eq!(
+            tokenize_quoted_escaped(r"a\tb\x41\101").unwrap(),
+            vec!["a\tbAA"]
+        );
+        assert!(tokenize_quoted_escaped("'open").is_none());
+        assert!(tokenize_quoted_escaped("end\\").is_none());
+    }
+
+    #[test]
+    fn brace_splitting() {
+        assert_eq!(
+            split_brace("vrrp_instance VI_1 {"),
+            ("vrrp_instance VI_1".into(), Some("{".into()))
+        );
+        assert_eq!(
+            split_brace("{ 10.0.0.1 }"),
+            ("{".into(), Some("10.0.0.1 }".into()))
+        );
+        assert_eq!(
+            split_brace("10.0.0.1 }"),
+            ("10.0.0.1".into(), Some("}".into()))
+        );
+        assert_eq!(split_brace("}"), ("}".into(), None));
+        assert_eq!(
+            split_brace(r#"script "a{b}" x"#),
+            (r#"script "a{b}" x"#.into(), None)
+        );
+        assert_eq!(split_brace("}}"), ("}".into(), Some("}".into())));
+    }
+}

@@ -1,0 +1,273 @@
+//! Reading values the way keepalived does: numbers (base 10, whole token), decimal timers with
+//! up to six places (µs), booleans, and IP addresses, each with keepalived's error texts.
+//! Every reader reports through [`Ctx`] at [`Level::InvalidNumber`] and returns None on error.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::ctx::Ctx;
+use super::diag::{Level, Loc};
+
+/// C `strtol`/`strtoul` base 10 on a whole token: optional leading white space and sign.
+/// Returns the value (saturated) and whether the whole token was consumed. An empty token
+/// reads as 0, as in C.
+fn strto(s: &str) -> (i128, bool, bool) {
+    let t = s.trim_start_matches(super::text::is_ws);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        // Nothing converted: C leaves endptr at the start of the string.
+        return (0, s.is_empty(), false);
+    }
+    let mut v: i128 = 0;
+    let mut overflow = false;
+    for b in digits[..n].bytes() {
+        v = v * 10 + i128::from(b - b'0');
+        if v > u64::MAX as i128 {
+            overflow = true;
+            v = u64::MAX as i128;
+        }
+    }
+    (if neg { -v } else { v }, n == digits.len(), overflow)
+}
+
+/// keepalived's `read_int()`.
+pub fn int(ctx: &mut Ctx, loc: Loc, s: &str, min: i32, max: i32) -> Option<i32> {
+    let (v, whole, overflow) = strto(s);
+    if !whole {
+        ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
+    } else if overflow || v < i128::from(i32::MIN) || v > i128::from(i32::MAX) {
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' outside integer range"),
+        );
+    } else if v < i128::from(min) || v > i128::from(max) {
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' outside range [{min}, {max}]"),
+        );
+    } else {
+        return Some(v as i32);
+    }
+    None
+}
+
+/// keepalived's `read_unsigned()`.
+pub fn unsigned(ctx: &mut Ctx, loc: Loc, s: &str, min: u32, max: u32) -> Option<u32> {
+    unsigned64(
+        ctx,
+        loc,
+        s,
+        u64::from(min),
+        u64::from(max),
+        "unsigned integer",
+    )
+    .map(|v| v as u32)
+}
+
+/// keepalived's `read_unsigned64()`.
+pub fn unsigned64(
+    ctx: &mut Ctx,
+    loc: Loc,
+    s: &str,
+    min: u64,
+    max: u64,
+    range_name: &str,
+) -> Option<u64> {
+    let (v, whole, overflow) = strto(s);
+    let trimmed = s.trim_start_matches(super::text::is_ws);
+    let type_max = if range_name == "unsigned integer" {
+        u64::from(u32::MAX)
+    } else {
+        u64::MAX
+    };
+    if trimmed.starts_with('-') {
+        ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
+    } else if !whole {
+        ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
+    } else if overflow || v as u64 > type_max {
+        let what = if range_name == "unsigned integer" {
+            "unsigned integer"
+        } else {
+            "unsigned 64 bit"
+        };
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' outside {what} range"),
+        );
+    } else if (v as u64) < min || v as u64 > max {
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' outside range [{min}, {max}]"),
+        );
+    } else {
+        return Some(v as u64);
+    }
+    None
+}
+
+/// keepalived's `read_decimal_unsigned()`: a non-negative decimal with at most `places`
+/// fractional digits, returned as value × 10^places. More places are rounded (with a report).
+/// `min`/`max` are in the returned unit.
+pub fn decimal(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64, places: u32) -> Option<u64> {
+    if s.starts_with('-') {
+        ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
+        return None;
+    }
+    let (int_part, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s, ""),
+    };
+    let mut frac = frac.to_string();
+    let mut round_up = false;
+    if frac.len() > places as usize {
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' has too many decimal places"),
+        );
+        round_up = frac.as_bytes()[places as usize] >= b'5';
+        frac.truncate(places as usize);
+    }
+    while frac.len() < places as usize {
+        frac.push('0');
+    }
+    let digits = format!("{int_part}{frac}");
+    let (v, whole, overflow) = strto(&digits);
+    let v = v + i128::from(round_up);
+    if !whole {
+        ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
+        return None;
+    }
+    if overflow || v < 0 || v > u64::MAX as i128 {
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!("number '{s}' outside unsigned decimal range"),
+        );
+        return None;
+    }
+    let v = v as u64;
+    if v < min || v > max {
+        let scale = 10u64.pow(places);
+        let w = places as usize;
+        ctx.report(
+            loc,
+            Level::InvalidNumber,
+            format!(
+                "number '{s}' outside range [{}.{:0w$}, {}.{:0w$}]",
+                min / scale,
+                min % scale,
+                max / scale,
+                max % scale
+            ),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// Largest timer keepalived accepts (`TIMER_MAXIMUM`, µs).
+pub const TIMER_MAX: u64 = u64::MAX - 1;
+
+/// keepalived's `read_timer()`: decimal seconds to µs. `max` 0 means no upper bound.
+pub fn timer(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64) -> Option<u64> {
+    decimal(ctx, loc, s, min, if max == 0 { TIMER_MAX } else { max }, 6)
+}
+
+/// keepalived's `check_true_false()`: exactly `true|on|yes` or `false|off|no`.
+pub fn true_false(s: &str) -> Option<bool> {
+    match s {
+        "true" | "on" | "yes" => Some(true),
+        "false" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// `inet_pton` of either family, chosen as keepalived does: a `:` means IPv6.
+pub fn ip(s: &str) -> Option<IpAddr> {
+    if s.contains(':') {
+        s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    } else {
+        s.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+    }
+}
+
+/// keepalived's `inet_stosockaddr()` address part: the text before any `-range` or `/mask`.
+pub fn ip_prefix_stripped(s: &str) -> Option<IpAddr> {
+    let end = s.find(['-', '/']).unwrap_or(s.len());
+    ip(&s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ctx::tests::ctx_with;
+
+    #[test]
+    fn integers_like_strtol() {
+        ctx_with(|c| {
+            let l = Loc::default();
+            assert_eq!(int(c, l, "100", 1, 255), Some(100));
+            assert_eq!(int(c, l, " +7", 1, 255), Some(7));
+            assert_eq!(int(c, l, "-3", -5, 5), Some(-3));
+            assert_eq!(int(c, l, "", -5, 5), Some(0));
+            assert_eq!(int(c, l, "12abc", 1, 255), None);
+            assert_eq!(int(c, l, "300", 1, 255), None);
+            assert_eq!(int(c, l, "99999999999", 1, 255), None);
+            assert_eq!(unsigned(c, l, "-1", 0, 10), None);
+            assert_eq!(unsigned(c, l, "4294967295", 0, u32::MAX), Some(u32::MAX));
+            assert_eq!(unsigned(c, l, "4294967296", 0, u32::MAX), None);
+            let msgs: Vec<_> = c.diags().list.iter().map(|d| d.msg.clone()).collect();
+            assert_eq!(
+                msgs,
+                [
+                    "invalid number '12abc'",
+                    "number '300' outside range [1, 255]",
+                    "number '99999999999' outside integer range",
+                    "negative number '-1'",
+                    "number '4294967296' outside unsigned integer range",
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn timers_in_microseconds() {
+        ctx_with(|c| {
+            let l = Loc::default();
+            assert_eq!(timer(c, l, "1", 0, 0), Some(1_000_000));
+            assert_eq!(timer(c, l, "0.5", 0, 0), Some(500_000));
+            assert_eq!(timer(c, l, "2.0000005", 0, 0), Some(2_000_001));
+            assert_eq!(timer(c, l, "-1", 0, 0), None);
+            assert_eq!(timer(c, l, "abc", 0, 0), None);
+            assert_eq!(timer(c, l, "0", 1, 0), None);
+            assert_eq!(decimal(c, l, "40.96", 1, 4095, 2), None);
+            let msgs: Vec<_> = c.diags().list.iter().map(|d| d.msg.clone()).collect();
+            assert_eq!(msgs[0], "number '2.0000005' has too many decimal places");
+            assert_eq!(
+                msgs[3],
+                "number '0' outside range [0.000001, 18446744073709.551614]"
+            );
+            assert_eq!(msgs[4], "number '40.96' outside range [0.01, 40.95]");
+        });
+    }
+
+    #[test]
+    fn booleans_and_addresses() {
+        assert_eq!(true_false("on"), Some(true));
+        assert_eq!(true_false("No"), None);
+        assert_eq!(ip("10.0.0.1"), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(ip("fe80::1"), Some("fe80::1".parse().unwrap()));
+        assert_eq!(ip("10.0.0"), None);
+        assert_eq!(ip_prefix_stripped("10.0.0.1/24"), ip("10.0.0.1"));
+        assert_eq!(ip_prefix_stripped("10.0.0.1-10"), ip("10.0.0.1"));
+    }
+}

@@ -1,0 +1,101 @@
+//! Every capacity of keepalived-rs, in one place.
+//!
+//! The daemon sizes its runtime tables from the loaded configuration and never grows them
+//! afterwards, so each table has a ceiling. A configuration that exceeds one is rejected at
+//! load time with an error that names the limit. The values are generous for an appliance:
+//! a large load-balancer pair, not a toy, fits well inside them.
+
+/// Longest logical configuration line, in bytes. keepalived itself splits lines at 1023 bytes.
+pub const MAX_LINE_LEN: usize = 16 * 1024;
+/// Largest single configuration file, in bytes.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+/// Deepest nesting of `include` directives (the main file is depth 1).
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+/// Most files a whole configuration may consist of, main file and includes together.
+pub const MAX_CONFIG_FILES: usize = 4096;
+/// Most `$NAME` substitutions performed while expanding one line (stops recursive definitions).
+pub const MAX_SUBSTITUTIONS_PER_LINE: usize = 1024;
+/// Deepest nesting of `~SEQ`/`~LST` and multi-line definitions being expanded at once.
+pub const MAX_EXPANSION_DEPTH: usize = 32;
+/// Most lines `~SEQ`/`~LST` and multi-line definitions may generate over a whole configuration
+/// (stops self-referencing definitions from producing lines forever).
+pub const MAX_EXPANDED_LINES: usize = 1_000_000;
+/// Deepest block nesting the parser accepts (`{` inside `{` ...).
+pub const MAX_BLOCK_DEPTH: usize = 32;
+
+/// Most `vrrp_instance` blocks.
+pub const MAX_VRRP_INSTANCES: usize = 1024;
+/// Most addresses in one instance's `virtual_ipaddress` (the VRRP count field is 8 bits).
+pub const MAX_VIPS_PER_INSTANCE: usize = 255;
+/// Most addresses in one instance's `virtual_ipaddress_excluded`.
+pub const MAX_EVIPS_PER_INSTANCE: usize = 1024;
+/// Most routes, and most rules, in one instance (`virtual_routes`, `virtual_rules`).
+pub const MAX_ROUTES_PER_INSTANCE: usize = 256;
+/// Most `unicast_peer` entries in one instance.
+pub const MAX_UNICAST_PEERS: usize = 64;
+/// Most tracked objects (interfaces, scripts, files, processes) referenced by one instance or group.
+pub const MAX_TRACKS_PER_INSTANCE: usize = 64;
+/// Most `vrrp_sync_group` blocks.
+pub const MAX_SYNC_GROUPS: usize = 256;
+/// Most `vrrp_script` blocks.
+pub const MAX_VRRP_SCRIPTS: usize = 256;
+/// Most `track_file` blocks.
+pub const MAX_TRACK_FILES: usize = 256;
+/// Most `vrrp_track_process` blocks.
+pub const MAX_TRACK_PROCESSES: usize = 256;
+/// Most entries in `static_ipaddress`, `static_routes` and `static_rules`, each.
+pub const MAX_STATIC_ENTRIES: usize = 1024;
+
+/// Most `virtual_server` blocks.
+pub const MAX_VIRTUAL_SERVERS: usize = 1024;
+/// Most `virtual_server_group` blocks.
+pub const MAX_VS_GROUPS: usize = 256;
+/// Most entries (addresses, ranges, fwmarks) in one `virtual_server_group`.
+pub const MAX_VSG_ENTRIES: usize = 1024;
+/// Most `real_server` blocks in one virtual server.
+pub const MAX_REAL_SERVERS_PER_VS: usize = 1024;
+/// Most real servers over all virtual servers.
+pub const MAX_REAL_SERVERS: usize = 16_384;
+/// Most health checkers over the whole configuration.
+pub const MAX_CHECKERS: usize = 16_384;
+/// Most checkers on one real server.
+pub const MAX_CHECKERS_PER_RS: usize = 16;
+/// Most `url` blocks in one HTTP_GET/SSL_GET checker.
+pub const MAX_URLS_PER_CHECKER: usize = 32;
+
+/// Most words in a script command line (`notify`, `script`, `misc_path` ...).
+pub const MAX_SCRIPT_ARGS: usize = 64;
+/// Most recipients in `notification_email`.
+pub const MAX_EMAIL_RECIPIENTS: usize = 32;
+
+/// All capacities as (name, value) for `-d` and the documentation.
+pub const ALL: &[(&str, usize)] = &[
+    ("MAX_LINE_LEN", MAX_LINE_LEN),
+    ("MAX_INCLUDE_DEPTH", MAX_INCLUDE_DEPTH),
+    ("MAX_CONFIG_FILES", MAX_CONFIG_FILES),
+    ("MAX_SUBSTITUTIONS_PER_LINE", MAX_SUBSTITUTIONS_PER_LINE),
+    ("MAX_EXPANSION_DEPTH", MAX_EXPANSION_DEPTH),
+    ("MAX_EXPANDED_LINES", MAX_EXPANDED_LINES),
+    ("MAX_BLOCK_DEPTH", MAX_BLOCK_DEPTH),
+    ("MAX_VRRP_INSTANCES", MAX_VRRP_INSTANCES),
+    ("MAX_VIPS_PER_INSTANCE", MAX_VIPS_PER_INSTANCE),
+    ("MAX_EVIPS_PER_INSTANCE", MAX_EVIPS_PER_INSTANCE),
+    ("MAX_ROUTES_PER_INSTANCE", MAX_ROUTES_PER_INSTANCE),
+    ("MAX_UNICAST_PEERS", MAX_UNICAST_PEERS),
+    ("MAX_TRACKS_PER_INSTANCE", MAX_TRACKS_PER_INSTANCE),
+    ("MAX_SYNC_GROUPS", MAX_SYNC_GROUPS),
+    ("MAX_VRRP_SCRIPTS", MAX_VRRP_SCRIPTS),
+    ("MAX_TRACK_FILES", MAX_TRACK_FILES),
+    ("MAX_TRACK_PROCESSES", MAX_TRACK_PROCESSES),
+    ("MAX_STATIC_ENTRIES", MAX_STATIC_ENTRIES),
+    ("MAX_VIRTUAL_SERVERS", MAX_VIRTUAL_SERVERS),
+    ("MAX_VS_GROUPS", MAX_VS_GROUPS),
+    ("MAX_VSG_ENTRIES", MAX_VSG_ENTRIES),
+    ("MAX_REAL_SERVERS_PER_VS", MAX_REAL_SERVERS_PER_VS),
+    ("MAX_REAL_SERVERS", MAX_REAL_SERVERS),
+    ("MAX_CHECKERS", MAX_CHECKERS),
+    ("MAX_CHECKERS_PER_RS", MAX_CHECKERS_PER_RS),
+    ("MAX_URLS_PER_CHECKER", MAX_URLS_PER_CHECKER),
+    ("MAX_SCRIPT_ARGS", MAX_SCRIPT_ARGS),
+    ("MAX_EMAIL_RECIPIENTS", MAX_EMAIL_RECIPIENTS),
+];

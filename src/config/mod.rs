@@ -117,3 +117,36 @@ pub fn load(opts: &LoadOptions, host: &dyn Host) -> Loaded {
         },
     }
 }
+
+/// Helpers for tests: load a configuration given as text.
+#[cfg(test)]
+pub mod testutil {
+    use super::*;
+
+    /// Writes `text` to a fresh temporary file and loads it against `host`.
+    pub fn load_text(text: &str, host: &dyn Host) -> Loaded {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ka-load-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("keepalived.conf");
+        std::fs::write(&path, text).expect("temp file");
+        let opts = LoadOptions {
+            path: path.to_string_lossy().into_owned(),
+            config_id: Some("node1".into()),
+            all_config: false,
+        };
+        let loaded = load(&opts, host);
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    /// The messages of a load as (line, level, text).
+    pub fn messages(l: &Loaded) -> Vec<(u32, diag::Level, String)> {
+        l.diags
+            .list
+            .iter()
+            .map(|d| (d.loc.line, d.level, d.msg.clone()))
+            .collect()
+    }
+}

@@ -6,12 +6,25 @@
 use super::global::Global;
 use super::script::Script;
 use crate::config::ctx::Ctx;
-use crate::config::diag::Fatal;
+use crate::config::diag::{Fatal, Loc};
 use crate::config::dump::Dump;
 use crate::config::parser::Node;
 
+/// `track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }`,
+/// shared by VRRP tracking and FILE_CHECK.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    pub name: String,
+    pub path: String,
+    pub weight: i32,
+    pub reverse: bool,
+    pub loc: Loc,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Vrrp {}
+pub struct Vrrp {
+    pub track_files: Vec<TrackFile>,
+}
 
 impl Vrrp {
     /// Every script of the VRRP side, for the security check.

@@ -35,7 +35,7 @@ pub struct Line {
 
 struct OpenFile {
     id: u32,
-    data: Vec<u8>,
+    text: String,
     pos: usize,
     line: u32,
     dir: String,
@@ -322,9 +322,12 @@ impl<'d> Reader<'d> {
                 .map_or_else(|| "/".to_string(), |p| p.to_string_lossy().into_owned());
             let id = file_id(self.diags, &name);
             if let Some(frame) = self.stack.last_mut() {
+                // One UTF-8 check per file; invalid bytes become U+FFFD.
+                let text = String::from_utf8(data)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 frame.cur = Some(OpenFile {
                     id,
-                    data,
+                    text,
                     pos: 0,
                     line: 0,
                     dir,
@@ -358,15 +361,15 @@ impl<'d> Reader<'d> {
                 }
                 return None;
             };
-            if f.pos >= f.data.len() {
+            if f.pos >= f.text.len() {
                 if self.end_file() {
                     continue;
                 }
                 return None;
             }
-            let rest = &f.data[f.pos..];
-            let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-            let mut bytes = &rest[..len];
+            let rest = &f.text[f.pos..];
+            let len = rest.find('\n').unwrap_or(rest.len());
+            let mut text = &rest[..len];
             f.pos += len + 1;
             f.line += 1;
             let loc = Loc {
@@ -374,13 +377,12 @@ impl<'d> Reader<'d> {
                 line: f.line,
             };
             self.last_loc = loc;
-            if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-                bytes = &bytes[..nul];
+            // C reads stop at a NUL byte.
+            if let Some(nul) = text.find('\0') {
+                text = &text[..nul];
             }
-            while let [head @ .., b'\r'] = bytes {
-                bytes = head;
-            }
-            if bytes.is_empty() {
+            let text = text.trim_end_matches('\r');
+            if text.is_empty() {
                 if let Some(idx) = self.collecting.take() {
                     let def = self.defs.get_mut(idx);
                     if def.value.is_empty() {
@@ -389,16 +391,16 @@ impl<'d> Reader<'d> {
                 }
                 continue;
             }
-            if bytes.len() > limits::MAX_LINE_LEN {
+            if text.len() > limits::MAX_LINE_LEN {
                 let msg = format!(
                     "line is {} bytes long, more than MAX_LINE_LEN ({}) - ignoring it",
-                    bytes.len(),
+                    text.len(),
                     limits::MAX_LINE_LEN
                 );
                 self.diags.report(loc, Level::GeneralError, msg);
                 continue;
             }
-            let (line, open_quote) = decomment(&String::from_utf8_lossy(bytes));
+            let (line, open_quote) = decomment(text);
             if open_quote {
                 self.diags.report(
                     loc,
@@ -649,8 +651,10 @@ impl<'d> Reader<'d> {
             }
             break buf;
         };
-        let (head, residue) = split_brace(&buf);
-        self.residue = residue;
+        let mut head = buf;
+        let (head_len, residue) = split_brace(&head);
+        self.residue = residue.map(str::to_string);
+        head.truncate(head_len);
         if head == "{" {
             self.block_depth += 1;
         } else if head == "}" {

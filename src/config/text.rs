@@ -15,6 +15,9 @@ fn is_blank(c: char) -> bool {
 /// Returns the new text and whether a double quote was left open.
 pub fn decomment(line: &str) -> (String, bool) {
     let s = line.trim_start_matches(is_blank);
+    if !s.bytes().any(|b| matches!(b, b'!' | b'#' | b'"' | b'\\')) {
+        return (s.trim_end_matches(is_blank).to_string(), false);
+    }
     let mut out = String::with_capacity(s.len());
     let mut quote = false;
     let mut cont = false;
@@ -181,9 +184,10 @@ pub fn tokenize_quoted_escaped(line: &str) -> Option<Vec<String>> {
 }
 
 /// Where a line must be split so that `{` and `}` (outside double quotes) stand alone.
-/// Returns (head, residue): the head is the text before the brace, or the brace itself when the
-/// line starts with one; the residue is what follows, to be read as the next line.
-pub fn split_brace(line: &str) -> (String, Option<String>) {
+/// Returns (head length, residue): the head is `line[..len]` — the text before the brace, or
+/// the brace itself when the line starts with one — and the residue is what follows, to be
+/// read as the next line. Blanks around both are trimmed.
+pub fn split_brace(line: &str) -> (usize, Option<&str>) {
     let b = line.as_bytes();
     let pos = if b.first().is_some_and(|&c| c == b'{' || c == b'}') {
         Some(0)
@@ -205,18 +209,17 @@ pub fn split_brace(line: &str) -> (String, Option<String>) {
         }
         found
     };
+    let trimmed_len = |s: &str| s.trim_end_matches(is_blank).len();
     let Some(p) = pos else {
-        return (line.trim_end_matches(is_blank).to_string(), None);
+        return (trimmed_len(line), None);
     };
-    let (head, rest) = if p == 0 {
-        let after = line[1..].trim_start_matches(is_blank);
-        (line[..1].to_string(), after)
+    let (head_len, rest) = if p == 0 {
+        (1, line[1..].trim_start_matches(is_blank))
     } else {
-        (line[..p].to_string(), &line[p..])
+        (trimmed_len(&line[..p]), &line[p..])
     };
     let rest = rest.trim_end_matches(is_blank);
-    let head = head.trim_end_matches(is_blank).to_string();
-    (head, (!rest.is_empty()).then(|| rest.to_string()))
+    (head_len, (!rest.is_empty()).then_some(rest))
 }
 
 #[cfg(test)]
@@ -262,23 +265,19 @@ mod tests {
 
     #[test]
     fn brace_splitting() {
+        let split = |l: &'static str| {
+            let (n, r) = split_brace(l);
+            (&l[..n], r)
+        };
         assert_eq!(
-            split_brace("vrrp_instance VI_1 {"),
-            ("vrrp_instance VI_1".into(), Some("{".into()))
+            split("vrrp_instance VI_1 {"),
+            ("vrrp_instance VI_1", Some("{"))
         );
-        assert_eq!(
-            split_brace("{ 10.0.0.1 }"),
-            ("{".into(), Some("10.0.0.1 }".into()))
-        );
-        assert_eq!(
-            split_brace("10.0.0.1 }"),
-            ("10.0.0.1".into(), Some("}".into()))
-        );
-        assert_eq!(split_brace("}"), ("}".into(), None));
-        assert_eq!(
-            split_brace(r#"script "a{b}" x"#),
-            (r#"script "a{b}" x"#.into(), None)
-        );
-        assert_eq!(split_brace("}}"), ("}".into(), Some("}".into())));
+        assert_eq!(split("{ 10.0.0.1 }"), ("{", Some("10.0.0.1 }")));
+        assert_eq!(split("10.0.0.1 }"), ("10.0.0.1", Some("}")));
+        assert_eq!(split("}"), ("}", None));
+        assert_eq!(split(r#"script "a{b}" x"#), (r#"script "a{b}" x"#, None));
+        assert_eq!(split("}}"), ("}", Some("}")));
+        assert_eq!(split("a  "), ("a", None));
     }
 }

@@ -1,0 +1,147 @@
+//! Helpers for tests that need the real system: root, network namespaces, Debian's keepalived.
+//!
+//! Every namespace a test makes has a unique name and is deleted when the guard drops, on
+//! every path. Such tests skip (saying so) when not root or a tool is missing, unless
+//! `KA_REQUIRE_SYSTEM=1` (set by `make test`), which turns a missing requirement into a failure.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// True if the system test can run; otherwise explains why and, under `make test`, fails.
+pub fn system_ready(needs: &[&str]) -> bool {
+    let required = std::env::var("KA_REQUIRE_SYSTEM").is_ok_and(|v| v == "1");
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let missing: Vec<&str> = needs
+        .iter()
+        .copied()
+        .filter(|t| which(t).is_none())
+        .collect();
+    if root && missing.is_empty() {
+        return true;
+    }
+    let why = if root {
+        format!("missing tools: {}", missing.join(", "))
+    } else {
+        "not root".to_string()
+    };
+    assert!(!required, "system test cannot run: {why}");
+    eprintln!("SKIPPED: system test needs root and {needs:?}: {why}");
+    false
+}
+
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let sys = "/usr/local/sbin:/usr/sbin:/sbin";
+    path.split(':')
+        .chain(sys.split(':'))
+        .map(|d| Path::new(d).join(tool))
+        .find(|p| p.is_file())
+}
+
+fn sh(args: &[&str]) -> Output {
+    Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .expect("run command")
+}
+
+/// A network namespace with `lo` up and an `eth0` (one end of a veth pair whose other end
+/// stays in the root namespace). Deleted on drop.
+pub struct Netns {
+    pub name: String,
+    peer: String,
+}
+
+impl Netns {
+    pub fn new(tag: &str) -> Netns {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{}{n}", std::process::id() % 100_000);
+        let ns = Netns {
+            name: format!("ka-{tag}-{id}"),
+            peer: format!("kp{id}"),
+        };
+        let out = sh(&["ip", "netns", "add", &ns.name]);
+        assert!(
+            out.status.success(),
+            "ip netns add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let steps: [&[&str]; 3] = [
+            &[
+                "ip", "link", "add", &ns.peer, "type", "veth", "peer", "name", "eth0", "netns",
+                &ns.name,
+            ],
+            &["ip", "-n", &ns.name, "link", "set", "lo", "up"],
+            &["ip", "-n", &ns.name, "link", "set", "eth0", "up"],
+        ];
+        for s in steps {
+            let out = sh(s);
+            assert!(
+                out.status.success(),
+                "{s:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        ns
+    }
+
+    /// Runs a command inside the namespace.
+    pub fn run(&self, cmd: &[&str]) -> Output {
+        let mut args = vec!["ip", "netns", "exec", &self.name];
+        args.extend_from_slice(cmd);
+        sh(&args)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = sh(&["ip", "link", "del", &self.peer]);
+        let _ = sh(&["ip", "netns", "del", &self.name]);
+    }
+}
+
+/// A root-owned, mode 0755 scratch directory under /run (script security accepts scripts
+/// there), removed on drop.
+pub struct SecureDir(pub PathBuf);
+
+impl SecureDir {
+    pub fn new(tag: &str) -> SecureDir {
+        use std::os::unix::fs::PermissionsExt;
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let p = PathBuf::from(format!("/run/ka-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("create /run scratch dir");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        SecureDir(p)
+    }
+
+    /// Copies `src` (a directory tree) into this directory.
+    pub fn copy_tree(&self, src: &Path) {
+        copy_dir(src, &self.0);
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    for e in std::fs::read_dir(src).expect("read dir") {
+        let e = e.expect("dir entry");
+        let to = dst.join(e.file_name());
+        if e.file_type().expect("file type").is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+            copy_dir(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+impl Drop for SecureDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Appends the state keepalived reports to a file.
+echo "$(date +%s) $*" >> /tmp/keepalived-notify.log

@@ -29,22 +29,50 @@ impl Node {
     }
 }
 
-/// Reads the whole configuration into the top-level nodes.
-pub fn parse(reader: &mut Reader) -> Vec<Node> {
+/// Reads the next top-level node, or None at the end of the configuration. Reading root by
+/// root keeps only one top-level block in memory at a time.
+pub fn next_root(reader: &mut Reader) -> Option<Node> {
     let mut p = Parser { r: reader };
-    let (nodes, _) = p.block(schema::ROOT, false, 0);
-    let depth = p.r.block_depth();
+    let mut need_bob = false;
+    loop {
+        match p.item(schema::ROOT, &mut need_bob, 0) {
+            Item::Node(n) => return Some(n),
+            Item::Skip => {}
+            Item::End(_) | Item::Eof => return None,
+        }
+    }
+}
+
+/// After the last root: reports blocks left open, as keepalived does at the end of the file.
+pub fn finish(reader: &mut Reader) {
+    let depth = reader.block_depth();
     if depth > 0 {
-        p.r.report(
+        reader.report(
             Level::MissingEob,
             format!("There are {depth} missing '}}'s or extra '{{'s"),
         );
     }
+}
+
+/// Reads the whole configuration into its top-level nodes.
+pub fn parse(reader: &mut Reader) -> Vec<Node> {
+    let nodes = std::iter::from_fn(|| next_root(reader)).collect();
+    finish(reader);
     nodes
 }
 
 struct Parser<'r, 'd> {
     r: &'r mut Reader<'d>,
+}
+
+/// What one line contributed to a block.
+enum Item {
+    Node(Node),
+    /// A line that adds nothing (reported, or a brace).
+    Skip,
+    /// The block's closing `}`.
+    End(Loc),
+    Eof,
 }
 
 impl Parser<'_, '_> {
@@ -57,44 +85,61 @@ impl Parser<'_, '_> {
         level: usize,
     ) -> (Vec<Node>, Loc) {
         let mut nodes = Vec::new();
-        while let Some(line) = self.r.next_line() {
-            let Some(first) = line.words.first() else {
-                continue;
-            };
-            if need_bob {
-                need_bob = false;
-                if first == "{" && level > 0 {
-                    continue;
-                }
-                self.r.report(
-                    Level::MissingBob,
-                    "Missing '{' at beginning of configuration block",
-                );
-            } else if first == "{" {
-                self.r
-                    .report(Level::UnexpectedBob, "Unexpected '{' - ignoring");
-                continue;
+        loop {
+            match self.item(tables, &mut need_bob, level) {
+                Item::Node(n) => nodes.push(n),
+                Item::Skip => {}
+                Item::End(loc) => return (nodes, loc),
+                Item::Eof => return (nodes, self.r.loc()),
             }
-            if first == "}" && level > 0 {
-                return (nodes, line.loc);
-            }
-            let Some(kw) = schema::find(tables, first) else {
-                self.r
-                    .report(Level::UnknownKeyword, format!("Unknown keyword '{first}'"));
-                continue;
-            };
-            if kw.support == Support::No {
-                self.r.report(
-                    Level::Info,
-                    format!(
-                        "'{}' is not supported by keepalived-rs - ignoring it",
-                        kw.name
-                    ),
-                );
-            }
-            nodes.push(self.node(kw, line, level));
         }
-        (nodes, self.r.loc())
+    }
+
+    /// One line of a keyword block.
+    fn item(
+        &mut self,
+        tables: &'static [&'static [Kw]],
+        need_bob: &mut bool,
+        level: usize,
+    ) -> Item {
+        let Some(line) = self.r.next_line() else {
+            return Item::Eof;
+        };
+        let Some(first) = line.words.first() else {
+            return Item::Skip;
+        };
+        if *need_bob {
+            *need_bob = false;
+            if first == "{" && level > 0 {
+                return Item::Skip;
+            }
+            self.r.report(
+                Level::MissingBob,
+                "Missing '{' at beginning of configuration block",
+            );
+        } else if first == "{" {
+            self.r
+                .report(Level::UnexpectedBob, "Unexpected '{' - ignoring");
+            return Item::Skip;
+        }
+        if first == "}" && level > 0 {
+            return Item::End(line.loc);
+        }
+        let Some(kw) = schema::find(tables, first) else {
+            self.r
+                .report(Level::UnknownKeyword, format!("Unknown keyword '{first}'"));
+            return Item::Skip;
+        };
+        if kw.support == Support::No {
+            self.r.report(
+                Level::Info,
+                format!(
+                    "'{}' is not supported by keepalived-rs - ignoring it",
+                    kw.name
+                ),
+            );
+        }
+        Item::Node(self.node(kw, line, level))
     }
 
     fn node(&mut self, kw: Kw, line: Line, level: usize) -> Node {

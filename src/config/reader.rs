@@ -36,6 +36,8 @@ pub struct Line {
 struct OpenFile {
     id: u32,
     text: String,
+    /// The file contains NUL bytes: lines must be cut at them.
+    has_nul: bool,
     pos: usize,
     line: u32,
     dir: String,
@@ -327,6 +329,7 @@ impl<'d> Reader<'d> {
                     .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 frame.cur = Some(OpenFile {
                     id,
+                    has_nul: text.contains('\0'),
                     text,
                     pos: 0,
                     line: 0,
@@ -378,8 +381,8 @@ impl<'d> Reader<'d> {
             };
             self.last_loc = loc;
             // C reads stop at a NUL byte.
-            if let Some(nul) = text.find('\0') {
-                text = &text[..nul];
+            if f.has_nul {
+                text = text.split('\0').next().unwrap_or("");
             }
             let text = text.trim_end_matches('\r');
             if text.is_empty() {

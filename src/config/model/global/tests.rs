@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::diag::Level::{self, *};
+use crate::config::dump::Dump;
 use crate::config::host::FakeHost;
 use crate::config::model::script::Run;
 use crate::config::testutil::{load_text, messages};

@@ -692,6 +692,67 @@ mod tests {
         assert_eq!(s.run, Run::Disabled);
     }
 
+    fn root_node(kw: &'static str) -> Node {
+        Node {
+            kw,
+            args: vec![],
+            raw: kw.into(),
+            loc: Loc::default(),
+            children: vec![],
+            values: vec![],
+            end: Loc::default(),
+        }
+    }
+
+    #[test]
+    fn each_process_checks_its_own_scripts_and_the_shared_reader() {
+        let mut h = FakeHost::new();
+        h.add_script("/k/ok.sh");
+        h.add_script("/opt/w/bad.sh");
+        h.files.get_mut("/opt/w").unwrap().mode = 0o040777;
+        let fifo = NotifyFifo {
+            path: "/run/f".into(),
+            user: Some(ROOT),
+            script: Some(script("/opt/w/bad.sh", Kind::Notify)),
+            loc: Loc::default(),
+        };
+        let mut g = Global {
+            notify_fifo: Some(fifo),
+            ..Global::default()
+        };
+        let mut track = script("/k/ok.sh", Kind::Track("chk".into()));
+        let mut misc = script("/k/missing.sh", Kind::Misc);
+        let nodes = [root_node("vrrp_instance"), root_node("virtual_server")];
+        let mut d = Diagnostics::default();
+        {
+            let mut ctx = Ctx::new(&mut d, &h);
+            check_all(&mut ctx, &nodes, &mut g, vec![&mut track], vec![&mut misc]);
+        }
+        let shown: Vec<&str> = d
+            .list
+            .iter()
+            .filter(|x| x.level != Level::Info)
+            .map(|x| x.msg.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "SECURITY VIOLATION - check scripts are being executed but script_security not enabled. There are insecure scripts.",
+                "SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.",
+            ]
+        );
+        assert_eq!((track.run, misc.run), (Run::Exec, Run::Disabled));
+        // Without instances or virtual servers nothing but the parent's scripts is checked.
+        let mut track = script("/k/ok.sh", Kind::Track("chk".into()));
+        let mut d = Diagnostics::default();
+        {
+            let mut ctx = Ctx::new(&mut d, &h);
+            check_all(&mut ctx, &[], &mut g, vec![&mut track], vec![]);
+        }
+        assert!(d.list.is_empty());
+        assert_eq!(track.run, Run::Unchecked);
+    }
+
     #[test]
     fn path_components_as_keepalived_walks_them() {
         assert_eq!(components("/a/b/c"), ["/", "/a", "/a/b", "/a/b/c"]);

@@ -4,6 +4,7 @@
 //! The real implementation lives in `crate::sys`; tests use [`FakeHost`].
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct User {
@@ -37,6 +38,16 @@ pub trait Host {
     fn realpath(&self, path: &str) -> Option<String>;
     /// The `PATH` used to find scripts given without a `/`.
     fn path_env(&self) -> String;
+    /// The first `n` bytes of a file (fewer if it is shorter), to tell programs and `#!`
+    /// scripts from other files.
+    fn file_head(&self, _path: &str, _n: usize) -> Option<Vec<u8>> {
+        None
+    }
+    /// The first address of a host name (`getaddrinfo`), for names keepalived resolves while
+    /// reading the configuration.
+    fn resolve(&self, _name: &str) -> Option<IpAddr> {
+        None
+    }
 }
 
 /// A scripted machine for tests.
@@ -47,6 +58,10 @@ pub struct FakeHost {
     pub users: HashMap<String, User>,
     pub groups: HashMap<String, u32>,
     pub files: HashMap<String, FileMeta>,
+    /// The first bytes of files, for [`Host::file_head`].
+    pub heads: HashMap<String, Vec<u8>>,
+    /// Name to address, for [`Host::resolve`].
+    pub hosts: HashMap<String, IpAddr>,
     pub path: String,
 }
 
@@ -69,7 +84,15 @@ impl FakeHost {
         );
         h.groups.insert("root".into(), 0);
         h.groups.insert("nogroup".into(), 65534);
+        h.hosts
+            .insert("localhost".into(), IpAddr::from([127, 0, 0, 1]));
         h
+    }
+
+    /// Adds a root-owned executable script (mode 0755, starting `#!/bin/sh`).
+    pub fn add_script(&mut self, path: &str) {
+        self.add_file(path, 0o755);
+        self.heads.insert(path.into(), b"#!/bin/sh\n".to_vec());
     }
 
     /// Adds a root-owned file with `mode` (e.g. 0o755), and its parent directories.
@@ -124,5 +147,14 @@ impl Host for FakeHost {
     }
     fn path_env(&self) -> String {
         self.path.clone()
+    }
+    fn file_head(&self, path: &str, n: usize) -> Option<Vec<u8>> {
+        let head = self.heads.get(path).map_or(&[][..], Vec::as_slice);
+        self.files
+            .contains_key(path)
+            .then(|| head[..n.min(head.len())].to_vec())
+    }
+    fn resolve(&self, name: &str) -> Option<IpAddr> {
+        self.hosts.get(name).copied()
     }
 }

@@ -5,6 +5,8 @@
 
 use std::ffi::CString;
 use std::fs;
+use std::io::Read;
+use std::net::{IpAddr, ToSocketAddrs};
 use std::os::unix::fs::MetadataExt;
 
 use crate::config::host::{FileMeta, Host, User};
@@ -92,6 +94,20 @@ impl Host for RealHost {
         std::env::var("PATH").unwrap_or_else(|_| {
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
         })
+    }
+
+    fn file_head(&self, path: &str, n: usize) -> Option<Vec<u8>> {
+        let mut head = Vec::with_capacity(n);
+        fs::File::open(path)
+            .ok()?
+            .take(n as u64)
+            .read_to_end(&mut head)
+            .ok()?;
+        Some(head)
+    }
+
+    fn resolve(&self, name: &str) -> Option<IpAddr> {
+        (name, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
     }
 }
 

@@ -26,10 +26,17 @@ pub struct Config {
 
 /// Builds and validates the whole configuration.
 pub fn build(ctx: &mut Ctx, nodes: &[Node]) -> Result<Config, Fatal> {
-    let global = global::build(ctx, nodes)?;
+    let mut global = global::build(ctx, nodes)?;
     ctx.dynamic_interfaces = global.dynamic_interfaces;
-    let vrrp = vrrp::build(ctx, &global, nodes)?;
-    let lvs = lvs::build(ctx, &global, &vrrp, nodes)?;
+    let mut vrrp = vrrp::build(ctx, &global, nodes)?;
+    let mut lvs = lvs::build(ctx, &global, &vrrp, nodes)?;
+    script::check_all(
+        ctx,
+        nodes,
+        &mut global,
+        vrrp.scripts_mut(),
+        lvs.scripts_mut(),
+    );
     Ok(Config { global, vrrp, lvs })
 }
 

@@ -113,10 +113,36 @@ pub fn unsigned64(
     None
 }
 
-/// keepalived's `read_decimal_unsigned()`: a non-negative decimal with at most `places`
-/// fractional digits, returned as value × 10^places. More places are rounded (with a report).
-/// `min`/`max` are in the returned unit.
+/// keepalived's `read_decimal_unsigned(..., ignore_error = true)`, the form nearly all its
+/// handlers use: a non-negative decimal with at most `places` fractional digits, returned as
+/// value × 10^places. More places are rounded (with a report). `min`/`max` are in the
+/// returned unit. Like keepalived (even under `-t`), a token with trailing junk is reported
+/// as invalid but its leading digits are still used when in range: `1x` reads as 1 unit.
 pub fn decimal(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64, places: u32) -> Option<u64> {
+    decimal_read(ctx, loc, s, min, max, places, true)
+}
+
+/// keepalived's `read_decimal_unsigned(..., ignore_error = false)`: junk rejects the value.
+pub fn decimal_strict(
+    ctx: &mut Ctx,
+    loc: Loc,
+    s: &str,
+    min: u64,
+    max: u64,
+    places: u32,
+) -> Option<u64> {
+    decimal_read(ctx, loc, s, min, max, places, false)
+}
+
+fn decimal_read(
+    ctx: &mut Ctx,
+    loc: Loc,
+    s: &str,
+    min: u64,
+    max: u64,
+    places: u32,
+    lax: bool,
+) -> Option<u64> {
     if s.starts_with('-') {
         ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
         return None;
@@ -144,7 +170,8 @@ pub fn decimal(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64, places: u32
     let v = v + i128::from(round_up);
     if !whole {
         ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
-        return None;
+        let in_range = !overflow && v >= i128::from(min) && v <= i128::from(max);
+        return (lax && in_range).then_some(v as u64);
     }
     if overflow || v < 0 || v > u64::MAX as i128 {
         ctx.report(
@@ -177,9 +204,15 @@ pub fn decimal(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64, places: u32
 /// Largest timer keepalived accepts (`TIMER_MAXIMUM`, µs).
 pub const TIMER_MAX: u64 = u64::MAX - 1;
 
-/// keepalived's `read_timer()`: decimal seconds to µs. `max` 0 means no upper bound.
+/// keepalived's `read_timer(..., ignore_error = true)`: decimal seconds to µs, junk after the
+/// digits reported but tolerated (see [`decimal`]). `max` 0 means no upper bound.
 pub fn timer(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64) -> Option<u64> {
     decimal(ctx, loc, s, min, if max == 0 { TIMER_MAX } else { max }, 6)
+}
+
+/// keepalived's `read_timer(..., ignore_error = false)`.
+pub fn timer_strict(ctx: &mut Ctx, loc: Loc, s: &str, min: u64, max: u64) -> Option<u64> {
+    decimal_strict(ctx, loc, s, min, if max == 0 { TIMER_MAX } else { max }, 6)
 }
 
 /// keepalived's `check_true_false()`: exactly `true|on|yes` or `false|off|no`.
@@ -247,16 +280,20 @@ mod tests {
             assert_eq!(timer(c, l, "0.5", 0, 0), Some(500_000));
             assert_eq!(timer(c, l, "2.0000005", 0, 0), Some(2_000_001));
             assert_eq!(timer(c, l, "-1", 0, 0), None);
-            assert_eq!(timer(c, l, "abc", 0, 0), None);
+            assert_eq!(timer(c, l, "abc", 0, 0), Some(0));
+            assert_eq!(timer(c, l, "1x", 0, 0), Some(1));
+            assert_eq!(timer_strict(c, l, "1x", 0, 0), None);
             assert_eq!(timer(c, l, "0", 1, 0), None);
             assert_eq!(decimal(c, l, "40.96", 1, 4095, 2), None);
             let msgs: Vec<_> = c.diags().list.iter().map(|d| d.msg.clone()).collect();
             assert_eq!(msgs[0], "number '2.0000005' has too many decimal places");
+            assert_eq!(msgs[2], "invalid number 'abc'");
+            assert_eq!(msgs[3], "invalid number '1x'");
             assert_eq!(
-                msgs[3],
+                msgs[5],
                 "number '0' outside range [0.000001, 18446744073709.551614]"
             );
-            assert_eq!(msgs[4], "number '40.96' outside range [0.01, 40.95]");
+            assert_eq!(msgs[6], "number '40.96' outside range [0.01, 40.95]");
         });
     }
 

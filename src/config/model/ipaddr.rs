@@ -6,6 +6,8 @@
 //! address-text parsing, and [`LineEnv`], the state those lines are read against.
 
 pub(crate) mod cnum;
+#[cfg(test)]
+pub(crate) mod harness;
 pub mod names;
 
 use std::fmt;
@@ -86,14 +88,6 @@ impl Family {
         match self {
             Family::Inet => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             Family::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-        }
-    }
-
-    /// The `ip` command's word for the family.
-    pub fn word(self) -> &'static str {
-        match self {
-            Family::Inet => "inet",
-            Family::Inet6 => "inet6",
         }
     }
 }
@@ -642,218 +636,10 @@ impl Draft<'_> {
     }
 }
 
-/// Test support shared by the address, route and rule tests: reads a configuration and runs
-/// every line of its address, route and rule blocks through the parsers, as the VRRP
-/// builder does, against fixed iproute2 name files.
-#[cfg(test)]
-pub(crate) mod harness {
-    use super::*;
-    use crate::config::diag::Diagnostics;
-    use crate::config::host::FakeHost;
-    use crate::config::model::{route, rule};
-    use crate::config::parser::{self, Node};
-    use crate::config::reader::Reader;
-
-    const FILES: &[(&str, &str)] = &[
-        (
-            "rt_tables",
-            "255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n#1\tinr.ruhep\n",
-        ),
-        ("rt_dsfield", "0x0\tdefault\n0x28\tAF11\n0xB8\tEF\n"),
-        (
-            "rt_protos",
-            "0\tunspec\n2\tkernel\n3\tboot\n4\tstatic\n18\tkeepalived\n186\tbgp\n",
-        ),
-        ("rt_realms", "0\tcosmos\n"),
-        (
-            "rt_scopes",
-            "0\tglobal\n255\tnowhere\n254\thost\n253\tlink\n200\tsite\n",
-        ),
-        ("group", "0\tdefault\n"),
-        (
-            "protocols",
-            "ip\t0\tIP\ntcp\t6\tTCP\nudp\t17\tUDP\nipv6-icmp 58 IPv6-ICMP\n",
-        ),
-    ];
-
-    /// Name files like this machine's /etc/iproute2, written once per test process.
-    pub fn names() -> RtNames {
-        static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-        let dir = DIR.get_or_init(|| {
-            let dir = std::env::temp_dir().join(format!("ka-addr-names-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            for (name, text) in FILES {
-                std::fs::write(dir.join(name), text).expect("temp file");
-            }
-            dir
-        });
-        RtNames::new(dir, dir.join("protocols"))
-    }
-
-    /// What one configuration gave: exit status, messages (line, level, text), and the
-    /// normalised lines of what was kept, with the keyword of their block.
-    pub struct Outcome {
-        pub exit: i32,
-        pub msgs: Vec<(u32, Level, String)>,
-        pub kept: Vec<(&'static str, String)>,
-    }
-
-    impl Outcome {
-        /// Messages as `LINE: text`, without repeats, as the comparison script prints them
-        /// from keepalived's `-t` (which sends its plain log lines to syslog only).
-        pub fn lines(&self) -> Vec<String> {
-            let mut out: Vec<String> = Vec::new();
-            for (l, _, m) in self.msgs.iter().filter(|m| m.1 != Level::Info) {
-                let s = if *l == 0 {
-                    m.clone()
-                } else {
-                    format!("{l}: {m}")
-                };
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-            out
-        }
-    }
-
-    pub fn run(text: &str) -> Outcome {
-        run_with(text, &FakeHost::new())
-    }
-
-    pub fn run_with(text: &str, host: &FakeHost) -> Outcome {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("ka-addr-{}-{n}.conf", std::process::id()));
-        std::fs::write(&path, text).expect("temp file");
-        let out = run_file(&path.to_string_lossy(), host);
-        let _ = std::fs::remove_file(&path);
-        out
-    }
-
-    /// Feeds what `text` kept back in, as normalised lines: they must read back to the same
-    /// lines without a message.
-    pub fn assert_round_trip(text: &str) {
-        let first = run(text);
-        let mut again = String::new();
-        let mut vips = String::new();
-        for (kw, line) in &first.kept {
-            let block = format!("{kw} {{\n{line}\n}}\n");
-            if kw.starts_with("virtual_") {
-                vips.push_str(&block);
-            } else {
-                again.push_str(&block);
-            }
-        }
-        again.push_str(&format!("vrrp_instance VI {{\n{vips}}}\n"));
-        let second = run(&again);
-        assert_eq!(second.lines(), Vec::<String>::new(), "{again}");
-        let (mut a, mut b) = (first.kept, second.kept);
-        a.sort();
-        b.sort();
-        assert_eq!(a, b);
-    }
-
-    pub fn run_file(path: &str, host: &FakeHost) -> Outcome {
-        let mut diags = Diagnostics::default();
-        let nodes = {
-            let mut r = Reader::open(&mut diags, path, "node1", 0, 1);
-            parser::parse(&mut r)
-        };
-        let mut kept = Vec::new();
-        let mut fatal = false;
-        {
-            let mut ctx = Ctx::new(&mut diags, host);
-            let mut env = LineEnv::with_names(None, names());
-            if let Err(f) = walk(&mut ctx, &mut env, &nodes, &mut kept) {
-                ctx.report(f.loc, Level::Fatal, f.msg);
-                fatal = true;
-            } else if ctx.missing_interface {
-                // What keepalived's VRRP start-up then says (the VRRP builder's part).
-                let msg = "Non-existent interface specified in configuration";
-                ctx.report(Loc::default(), Level::BadIf, msg);
-            }
-        }
-        let msgs = diags
-            .list
-            .iter()
-            .map(|d| (d.loc.line, d.level, d.msg.clone()))
-            .collect();
-        let exit = if fatal { 2 } else { diags.exit_code() };
-        Outcome { exit, msgs, kept }
-    }
-
-    fn walk(
-        ctx: &mut Ctx,
-        env: &mut LineEnv,
-        nodes: &[Node],
-        kept: &mut Vec<(&'static str, String)>,
-    ) -> Result<(), Fatal> {
-        for n in nodes {
-            let uses = match n.kw {
-                "global_defs" => {
-                    let dflt = n.children.iter().find(|c| c.kw == "default_interface");
-                    if let Some(name) = dflt.and_then(|c| c.arg(0)) {
-                        env.default_interface = name.to_string();
-                    }
-                    if n.children.iter().any(|c| c.kw == "dynamic_interfaces") {
-                        ctx.dynamic_interfaces = true;
-                    }
-                    continue;
-                }
-                "track_group" => {
-                    env.track_groups.extend(n.arg(0).map(str::to_string));
-                    continue;
-                }
-                "vrrp_instance" => {
-                    walk(ctx, env, &n.children, kept)?;
-                    continue;
-                }
-                "static_ipaddress" => Some(AddrUse::Static),
-                "virtual_ipaddress" => Some(AddrUse::Vip),
-                "virtual_ipaddress_excluded" => Some(AddrUse::Evip),
-                _ => None,
-            };
-            for line in &n.values {
-                let shown = match (uses, n.kw) {
-                    (Some(u), _) => parse(ctx, line, u, env)?.map(|a| a.to_string()),
-                    (None, "static_routes" | "virtual_routes") => {
-                        route::parse(ctx, line, n.kw == "static_routes", env)?
-                            .map(|r| r.to_string())
-                    }
-                    (None, "static_rules" | "virtual_rules") => {
-                        rule::parse(ctx, line, n.kw == "static_rules", env)?.map(|r| r.to_string())
-                    }
-                    _ => None,
-                };
-                kept.extend(shown.map(|l| (n.kw, l)));
-            }
-        }
-        Ok(())
-    }
-
-    /// Developer aid: `KA_CONF=/abs/file.conf cargo test compare_file -- --ignored
-    /// --nocapture` prints what keepalived's `-t` prints for the same file (deduplicated).
-    #[test]
-    #[ignore]
-    fn compare_file() {
-        let Ok(path) = std::env::var("KA_CONF") else {
-            return;
-        };
-        let out = run_file(&path, &FakeHost::new());
-        for l in out.lines() {
-            println!("{l}");
-        }
-        println!("rc={}", out.exit);
-        for (_, k) in &out.kept {
-            eprintln!("kept: {k}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::harness::{assert_round_trip, run};
+    use crate::config::diag::Level;
 
     #[test]
     fn static_addresses_like_keepalived() {
@@ -1085,5 +871,83 @@ static_rules {
             ]
         );
         assert_round_trip(text);
+    }
+
+    #[test]
+    fn more_address_words_like_keepalived() {
+        let text = r#"static_ipaddress {
+  10.0.0.1/24 dev eth0 scope 0x10
+  10.0.0.2/24 dev eth0 scope link scope host
+  10.0.0.3/24 dev eth0 label abcdefghijklmno
+  10.0.0.4/30 dev eth0 brd +
+  10.0.0.5/24 dev eth0 brd
+  10.0.0.6 dev eth0 preferred_lft 4294967295
+  10.0.0.7 dev eth0 preferred_lft 4294967296
+  10.0.0.8/ dev eth0
+  /24 dev eth0
+  10.0.0.9/+24 dev eth0
+  ::ffff:1.2.3.4/96 dev eth0 brd +
+  fe80::1 dev eth0 scope host
+  10.0.0.10 dev eth0 peer 10.0.0.11 brd +
+  10.0.0.12 dev lo dev lo
+  10.0.0.13 dev eth0 scope nowhere label x home
+  fe80::2/64 dev eth0 preferred_lft 0 -nodad
+  fe80::3 dev eth0 preferred_lft forever
+  010.0.0.14 dev eth0
+  10.0.0.15 dev eth0 broadcast 0.0.0.0
+  10.0.0.16/8 dev eth0 brd - brd 10.255.255.255
+}
+"#;
+        let out = run(text);
+        assert_eq!(out.exit, 5);
+        assert_eq!(
+            out.lines(),
+            [
+                "6: No brd parameter specified for 10.0.0.5/24",
+                "8: number '4294967296' outside unsigned integer range",
+                "8: preferred_lft 4294967296 is invalid",
+                "10: VRRP parsed invalid IP /24. skipping IP...",
+                "12: VRRP is trying to assign a broadcast brd to the IPv6 address ::ffff:1.2.3.4/96 !!?? WTF... skipping VIP...",
+                "13: Cannot specify scope for IPv6 addresses (fe80::1) - ignoring scope",
+                "14: Cannot specify broadcast and peer addresses - ignoring broadcast address",
+                "15: Cannot specify ipaddress device more than once for 10.0.0.12",
+                "19: VRRP parsed invalid IP 010.0.0.14. skipping IP...",
+            ]
+        );
+        assert_round_trip(text);
+    }
+
+    fn kept(text: &str) -> Vec<String> {
+        run(text).kept.into_iter().map(|(_, l)| l).collect()
+    }
+
+    #[test]
+    fn normalised_lines_show_every_effective_option() {
+        let text = "static_ipaddress {\n10.0.0.1/24 brd + label eth0:1 scope link home\nfe80::1 dev lo -nodad\n}\nvrrp_instance VI {\nvirtual_ipaddress {\n10.0.0.2/16 use_vmac no_track\n}\n}\n";
+        assert_eq!(
+            kept(text),
+            [
+                "10.0.0.1/24 brd 10.0.0.255 dev eth0 scope link label eth0:1 home",
+                "fe80::1/128 dev lo scope global -nodad preferred_lft 0",
+                "10.0.0.2/16 scope global no_track use_vmac",
+            ]
+        );
+    }
+
+    #[test]
+    fn message_classes_are_keepalived_s() {
+        let text = "global_defs {\ndefault_interface eth5\n}\nstatic_ipaddress {\n10.0.0.1/40\n}\n";
+        let out = run(text);
+        let levels: Vec<Level> = out.msgs.iter().map(|m| m.1).collect();
+        assert_eq!(
+            levels,
+            [
+                Level::InvalidNumber,
+                Level::GeneralError,
+                Level::Fatal,
+                Level::BadIf
+            ]
+        );
+        assert_eq!(out.exit, 5);
     }
 }

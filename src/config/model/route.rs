@@ -257,6 +257,35 @@ pub fn parse(
     Ok(d.finish(ctx, line.loc))
 }
 
+/// Words followed by a value; `track_group` only on static routes.
+const VALUE_WORDS: &[&str] = &[
+    "src",
+    "from",
+    "tos",
+    "dsfield",
+    "table",
+    "protocol",
+    "scope",
+    "metric",
+    "priority",
+    "preference",
+    "dev",
+    "oif",
+    "expires",
+    "realms",
+    "pref",
+    "ttl-propagate",
+    "vrf",
+];
+
+/// Words that only exist for one family, which they then give the route.
+fn family_bound(word: &str) -> Option<Family> {
+    match word {
+        "expires" | "pref" => Some(Family::Inet6),
+        _ => None,
+    }
+}
+
 /// keepalived's `get_u32()` and friends: a number in `0..=max`, else its number message
 /// and `what`.
 fn number(
@@ -295,108 +324,31 @@ impl Draft {
     ) -> Result<Step, Fatal> {
         let loc = line.loc;
         let word = line.words[i].as_str();
-        // Most words take one value; their arms return whether the route survives.
-        let ok = match word {
-            "inet" | "inet6" => {
-                let (fam, other) = if word == "inet" {
-                    (Family::Inet, "IPv6")
-                } else {
-                    (Family::Inet6, "IPv4")
-                };
-                if !self.set_family(Some(fam)) {
-                    ctx.error(loc, format!("{word} specified for {other} route"));
-                    return Ok(Step::Drop);
-                }
-                // keepalived also skips the word after the family.
-                return Ok(Step::At(i + 2));
-            }
-            "src" => {
-                let v = ctx::word(line, i + 1)?;
-                let Some(p) = parse_ip(ctx, loc, v, false) else {
-                    ctx.error(loc, format!("invalid route src address {v}"));
-                    return Ok(Step::Drop);
-                };
-                self.pref_src = Some(p.addr);
-                self.mix_check(ctx, loc, Some(p.family()))
-            }
+        match word {
+            "inet" | "inet6" => return Ok(self.family_word(ctx, loc, word, i)),
+            "onlink" => self.onlink = true,
+            "add" => self.mode = AddMode::Add,
+            "prepend" => self.mode = AddMode::Prepend,
+            "append" => self.mode = AddMode::Append,
+            "no_track" => self.no_track = true,
             "as" => {
-                let mut next = i + 1;
-                if ctx::word(line, next)? == "to" {
-                    next += 1;
-                }
+                let next = if ctx::word(line, i + 1)? == "to" {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 ctx.error(loc, "\"as to\" for MPLS only - ignoring");
                 return Ok(Step::At(next + 1));
             }
             "via" | "gw" => return self.via(ctx, line, i),
-            "from" => {
-                let v = ctx::word(line, i + 1)?;
-                let Some(t) = parse_target(ctx, loc, v) else {
-                    ctx.error(loc, format!("invalid route from address {v}"));
-                    return Ok(Step::Drop);
-                };
-                if t.family() != Some(Family::Inet6) {
-                    ctx.error(
-                        loc,
-                        format!("route from address only supported with IPv6 ({v})"),
-                    );
-                    return Ok(Step::Drop);
+            "or" => return self.or(ctx, line, i),
+            "nexthop" => {
+                if self.nexthops.is_empty() {
+                    return Ok(Step::Nexthops(i));
                 }
-                self.src = Some(t);
-                self.mix_check(ctx, loc, t.family())
-            }
-            "tos" | "dsfield" => {
-                let v = ctx::word(line, i + 1)?;
-                self.tos = env.names.dsfield(v);
-                self.tos.is_some() || fail(ctx, loc, format!("TOS value {v} is invalid"))
-            }
-            "table" => {
-                let v = ctx::word(line, i + 1)?;
-                self.table = env.names.table(v);
-                self.table.is_some()
-                    || fail(ctx, loc, format!("Routing table {v} not found for route"))
-            }
-            "protocol" => {
-                let v = ctx::word(line, i + 1)?;
-                self.protocol = env.names.proto(v);
-                self.protocol.is_some()
-                    || fail(
-                        ctx,
-                        loc,
-                        format!("Protocol {v} not found or invalid for route"),
-                    )
-            }
-            "scope" => {
-                let v = ctx::word(line, i + 1)?;
-                self.scope = env.names.scope(v).map(Scope);
-                self.scope.is_some()
-                    || fail(
-                        ctx,
-                        loc,
-                        format!("Scope {v} not found or invalid for route"),
-                    )
-            }
-            "metric" | "priority" | "preference" => {
-                let v = ctx::word(line, i + 1)?;
-                self.metric = number(ctx, loc, v, u32::MAX, || {
-                    format!("Invalid metric {v} specified for route")
-                });
-                self.metric.is_some()
-            }
-            "dev" | "oif" => {
-                let v = ctx::word(line, i + 1)?;
-                if !ctx.interface(loc, v) {
-                    ctx.error(
-                        loc,
-                        format!("WARNING - interface {v} for VROUTE nexthop doesn't exist"),
-                    );
-                    return Ok(Step::Drop);
-                }
-                self.dev = Some(v.to_string());
-                true
-            }
-            "onlink" => {
-                self.onlink = true;
-                return Ok(Step::At(i + 1));
+                ctx.error(loc, "Cannot specify nexthops with \"or\" route");
+                ctx.error(loc, "Route has trailing nonsense - nexthop");
+                return Ok(Step::Drop);
             }
             "encap" => {
                 let (e, next) = encap::parse(ctx, env, loc, &line.words, i);
@@ -405,39 +357,103 @@ impl Draft {
                 }
                 return Ok(Step::At(next));
             }
-            "expires" => {
-                if self.family == Some(Family::Inet) {
-                    ctx.error(loc, "expires is only valid for IPv6");
-                    return Ok(Step::Drop);
+            _ => {
+                let takes_value =
+                    VALUE_WORDS.contains(&word) || (is_static && word == "track_group");
+                if !takes_value {
+                    if let Some(step) = self.metric_word(ctx, line, i)? {
+                        return Ok(step);
+                    }
+                    return self.destination(ctx, line, i);
                 }
-                self.family = Some(Family::Inet6);
+                // These two fix the family before their value is read.
+                if let Some(fam) = family_bound(word) {
+                    if self.family.is_some_and(|f| f != fam) {
+                        let only = if fam == Family::Inet6 { "IPv6" } else { "IPv4" };
+                        ctx.error(loc, format!("{word} is only valid for {only}"));
+                        return Ok(Step::Drop);
+                    }
+                    self.family = Some(fam);
+                }
                 let v = ctx::word(line, i + 1)?;
+                let ok = self.option(ctx, env, loc, word, v);
+                return Ok(if ok { Step::At(i + 2) } else { Step::Drop });
+            }
+        }
+        Ok(Step::At(i + 1))
+    }
+
+    fn family_word(&mut self, ctx: &mut Ctx, loc: Loc, word: &str, i: usize) -> Step {
+        let (fam, other) = if word == "inet" {
+            (Family::Inet, "IPv6")
+        } else {
+            (Family::Inet6, "IPv4")
+        };
+        if !self.set_family(Some(fam)) {
+            ctx.error(loc, format!("{word} specified for {other} route"));
+            return Step::Drop;
+        }
+        // keepalived also skips the word after the family.
+        Step::At(i + 2)
+    }
+
+    /// A word of [`VALUE_WORDS`] (or `track_group`) with its value `v`; false if the route
+    /// is dropped.
+    fn option(&mut self, ctx: &mut Ctx, env: &mut LineEnv, loc: Loc, word: &str, v: &str) -> bool {
+        match word {
+            "src" => {
+                let Some(p) = parse_ip(ctx, loc, v, false) else {
+                    return fail(ctx, loc, format!("invalid route src address {v}"));
+                };
+                self.pref_src = Some(p.addr);
+                self.mix_check(ctx, loc, Some(p.family()))
+            }
+            "from" => {
+                let Some(t) = parse_target(ctx, loc, v) else {
+                    return fail(ctx, loc, format!("invalid route from address {v}"));
+                };
+                if t.family() != Some(Family::Inet6) {
+                    let msg = format!("route from address only supported with IPv6 ({v})");
+                    return fail(ctx, loc, msg);
+                }
+                self.src = Some(t);
+                self.mix_check(ctx, loc, t.family())
+            }
+            "tos" | "dsfield" | "table" | "protocol" | "scope" => {
+                self.named(ctx, env, loc, word, v)
+            }
+            "metric" | "priority" | "preference" => {
+                self.metric = number(ctx, loc, v, u32::MAX, || {
+                    format!("Invalid metric {v} specified for route")
+                });
+                self.metric.is_some()
+            }
+            "dev" | "oif" => {
+                if !ctx.interface(loc, v) {
+                    let msg = format!("WARNING - interface {v} for VROUTE nexthop doesn't exist");
+                    return fail(ctx, loc, msg);
+                }
+                self.dev = Some(v.to_string());
+                true
+            }
+            "expires" => {
                 self.expires = number(ctx, loc, v, u32::MAX, || {
                     format!("Invalid expires time {v} specified for route")
                 });
                 self.expires.is_some()
             }
             "realms" => {
-                let v = ctx::word(line, i + 1)?;
                 let Some(r) = parse_realms(env, v) else {
-                    ctx.error(loc, format!("Invalid realms {v} for route"));
-                    return Ok(Step::Drop);
+                    return fail(ctx, loc, format!("Invalid realms {v} for route"));
                 };
                 self.realms = (r.0 != 0).then_some(r);
                 if self.family == Some(Family::Inet6) {
-                    ctx.error(loc, "realms are only valid for IPv4");
-                    return Ok(Step::Drop);
+                    return fail(ctx, loc, "realms are only valid for IPv4".into());
                 }
                 self.family = Some(Family::Inet);
                 true
             }
             "pref" => {
-                if self.family == Some(Family::Inet) {
-                    ctx.error(loc, "pref is only valid for IPv6");
-                    return Ok(Step::Drop);
-                }
-                self.family = Some(Family::Inet6);
-                let v = ctx::word(line, i + 1)?;
                 self.pref = match v {
                     "low" => Some(RoutePref::Low),
                     "medium" => Some(RoutePref::Medium),
@@ -450,7 +466,6 @@ impl Draft {
                 self.pref.is_some()
             }
             "ttl-propagate" => {
-                let v = ctx::word(line, i + 1)?;
                 let on = match v {
                     "enabled" => true,
                     "disabled" => false,
@@ -463,61 +478,58 @@ impl Draft {
                 self.ttl_propagate = Some(on);
                 true
             }
-            "add" | "prepend" | "append" => {
-                self.mode = match word {
-                    "add" => AddMode::Add,
-                    "append" => AddMode::Append,
-                    _ => AddMode::Prepend,
-                };
-                return Ok(Step::At(i + 1));
-            }
-            "or" => return self.or(ctx, line, i),
-            "nexthop" => {
-                if self.nexthops.is_empty() {
-                    return Ok(Step::Nexthops(i));
-                }
-                ctx.error(loc, "Cannot specify nexthops with \"or\" route");
-                ctx.error(loc, "Route has trailing nonsense - nexthop");
-                return Ok(Step::Drop);
-            }
-            "no_track" => {
-                self.no_track = true;
-                return Ok(Step::At(i + 1));
-            }
-            "track_group" if is_static => {
-                let v = ctx::word(line, i + 1)?;
-                if self.track_group.is_some() {
-                    // keepalived stops reading here, and the group name is then "trailing".
-                    ctx.error(loc, format!("track_group {v} is a duplicate"));
-                    ctx.error(loc, format!("Route has trailing nonsense - {v}"));
-                    return Ok(Step::Drop);
-                }
-                if env.has_track_group(v) {
-                    self.track_group = Some(v.to_string());
-                } else {
-                    ctx.error(loc, format!("track_group {v} not found"));
-                }
-                true
-            }
             "vrf" => {
-                let v = ctx::word(line, i + 1)?;
                 // Only an existing interface can be a VRF (no dynamic creation here); whether
                 // it is one, and its table, are found when the route is installed.
                 if !ctx.host.interface_exists(v) {
-                    ctx.error(loc, format!("VRF {v} not found for route"));
-                    return Ok(Step::Drop);
+                    return fail(ctx, loc, format!("VRF {v} not found for route"));
                 }
                 self.vrf = Some(v.to_string());
                 true
             }
+            _ => self.track_group(ctx, env, loc, v),
+        }
+    }
+
+    /// Words whose value is a number or an iproute2 name.
+    fn named(&mut self, ctx: &mut Ctx, env: &mut LineEnv, loc: Loc, word: &str, v: &str) -> bool {
+        let (found, msg) = match word {
+            "table" => {
+                self.table = env.names.table(v);
+                let msg = format!("Routing table {v} not found for route");
+                (self.table.is_some(), msg)
+            }
+            "protocol" => {
+                self.protocol = env.names.proto(v);
+                let msg = format!("Protocol {v} not found or invalid for route");
+                (self.protocol.is_some(), msg)
+            }
+            "scope" => {
+                self.scope = env.names.scope(v).map(Scope);
+                let msg = format!("Scope {v} not found or invalid for route");
+                (self.scope.is_some(), msg)
+            }
             _ => {
-                if let Some(step) = self.metric_word(ctx, line, i)? {
-                    return Ok(step);
-                }
-                return self.destination(ctx, line, i);
+                self.tos = env.names.dsfield(v);
+                (self.tos.is_some(), format!("TOS value {v} is invalid"))
             }
         };
-        Ok(if ok { Step::At(i + 2) } else { Step::Drop })
+        found || fail(ctx, loc, msg)
+    }
+
+    /// `track_group NAME` of static routes.
+    fn track_group(&mut self, ctx: &mut Ctx, env: &LineEnv, loc: Loc, v: &str) -> bool {
+        if self.track_group.is_some() {
+            // keepalived stops reading here, and the group name is then "trailing".
+            ctx.error(loc, format!("track_group {v} is a duplicate"));
+            return fail(ctx, loc, format!("Route has trailing nonsense - {v}"));
+        }
+        if env.has_track_group(v) {
+            self.track_group = Some(v.to_string());
+        } else {
+            ctx.error(loc, format!("track_group {v} not found"));
+        }
+        true
     }
 
     /// After a word that set an address: the route's family must agree.
@@ -970,6 +982,156 @@ blackhole
             [
                 "2: \"or\" for routes is deprecated. Please use \"nexthop\"",
                 "2: \"or\" route already specified - ignoring subsequent",
+            ]
+        );
+        assert_round_trip(text);
+    }
+
+    #[test]
+    fn more_route_words_like_keepalived() {
+        let text = r#"track_group TG {
+  group {
+    VI_1
+  }
+}
+static_routes {
+  10.1.0.0/16 dev eth0 table local
+  10.2.0.0/16 dev eth0 table 4294967295
+  10.3.0.0/16 dev eth0 table 4294967296
+  10.4.0.0/16 dev eth0 scope 0x100
+  10.5.0.0/16 dev eth0 protocol static
+  10.6.0.0/16 dev eth0 tos EF
+  10.7.0.0/16 dev eth0 metric 0x10
+  throw 10.8.0.0/16
+  nat 10.9.0.0/16 dev eth0
+  5 10.10.0.0/16 dev eth0
+  10.11.0.0/16 dev eth0 rtt lock 2s rttvar 1s
+  10.12.0.0/16 dev eth0 rto_min 200s
+  10.13.0.0/16 dev eth0 rtt 1.5
+  default dev eth0 via 10.0.0.1 src 10.0.0.2 metric 5
+  10.14.0.0/16 dev eth0 nexthop via 10.0.0.1 nexthop
+  10.15.0.0/16 dev eth0 nexthop dev eth0 weight 256
+  10.16.0.0/16 nexthop via 10.0.0.1 dev eth0
+  10.17.0.0/16 dev eth0 nexthop via 10.0.0.1 encap ip id 1 dev eth0
+  10.18.0.0/16 dev eth0 encap ip6 id 1 hoplimit 300
+  10.19.0.0/16 dev eth0 encap ip6 dst 10.0.0.1
+  10.20.0.0/16 dev eth0 encap ila 0x1:2:3:4
+  10.21.0.0/16 dev eth0 encap mpls 0x100
+  10.22.0.0/16 via 10.0.0.1 track_group TG
+  10.23.0.0/16 dev eth0 track_group TG
+  prohibit 10.24.0.0/16 dev eth0 protocol 18
+  10.25.0.0/16 dev eth0 dsfield 0x04
+  10.26.0.0/16 dev eth0 track_group TG track_group TG
+  10.27.0.0/16 dev eth0 mtu 1500 mtu lock 1400 mtu 1300
+  2001:db8::/64 dev eth0 via inet 10.0.0.1
+  10.28.0.0/16 via inet6 2001:db8::1 dev eth0
+  10.29.0.0/16 dev eth0 src 10.0.0.1/24
+  10.30.0.0/16 dev eth0 from 10.0.0.0/8
+  to default dev eth0
+  to to 10.31.0.0/16 dev eth0
+  10.32.0.0/16 dev eth0 nexthop via 10.0.0.1 dev eth0 nexthop via 10.0.0.2 weight 3 onlink
+  2001:db8:1::/64 dev eth0 nexthop via inet6 2001:db8::1 nexthop via 2001:db8::2
+  2001:db8:2::/64 dev eth0 nexthop via inet6 2001:db8::1 nexthop via 10.0.0.1
+  10.33.0.0/16 dev eth0 or 10.0.0.1
+}
+"#;
+        let out = run(text);
+        assert_eq!(out.exit, 5);
+        assert_eq!(
+            out.lines(),
+            [
+                "10: Scope 0x100 not found or invalid for route",
+                "11: Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol",
+                "13: invalid number '0x10'",
+                "13: Invalid metric 0x10 specified for route",
+                "14: Warning - cannot track route 10.8.0.0/16 with no interface specified, not tracking",
+                "18: number '200' outside range [0.000, 120.000]",
+                "18: Invalid rto_min value 200s specified for route",
+                "19: number '1.5' has too many decimal places",
+                "23: Warning - cannot track route 10.16.0.0/16 with no interface specified, not tracking",
+                "25: number '300' outside range [0, 255]",
+                "25: Invalid hoplimit 300 specified for ip6 encapsulation",
+                "25: Invalid hoplimit 300 specified for route",
+                "26: IPv4 address 10.0.0.1 not valid for ip6 encapsulation",
+                "26: VRRP parsed invalid IP dst. skipping IP...",
+                "26: unknown route keyword dst",
+                "29: Warning - cannot track route 10.22.0.0/16 with no interface specified, not tracking",
+                "29: Static route cannot have track group if no oif specified",
+                "33: track_group TG is a duplicate",
+                "33: Route has trailing nonsense - TG",
+                "35: Cannot mix IPv4 and IPv6 addresses for route",
+                "36: Cannot mix IPv4 and IPv6 addresses for route",
+                "37: VRRP parsed invalid IP 10.0.0.1/24. skipping IP...",
+                "37: invalid route src address 10.0.0.1/24",
+                "38: route from address only supported with IPv6 (10.0.0.0/8)",
+                "40: VRRP parsed invalid IP to. skipping IP...",
+                "40: unknown route keyword to",
+                "43: Address family mismatch for next hop",
+                "44: \"or\" for routes is deprecated. Please use \"nexthop\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn default_words_take_the_family_of_the_line() {
+        let text = r#"static_routes {
+ inet x default dev eth0
+ src 10.0.0.1 default dev eth0
+ via 10.0.0.1 any dev eth0
+ default6 via 10.0.0.1 dev eth0
+ via 10.0.0.1 default6 dev eth0
+}
+static_rules {
+ from all to all table 100 priority 5
+ to 10.0.0.0/8 from all table 100 priority 6
+ realms 3 from all table 100 priority 7
+}
+"#;
+        let out = run(text);
+        assert_eq!(out.exit, 5);
+        assert_eq!(
+            out.lines(),
+            [
+                "2: Cannot mix IPv4 and IPv6 addresses for route (default)",
+                "3: Cannot mix IPv4 and IPv6 addresses for route (default)",
+                "4: Cannot mix IPv4 and IPv6 addresses for route (any)",
+                "5: Cannot mix IPv4 and IPv6 addresses for route",
+                "6: Cannot mix IPv4 and IPv6 addresses for route (default6)",
+                "10: rule specification has mixed IPv4 and IPv6",
+                "11: rule specification has mixed IPv4 and IPv6",
+            ]
+        );
+        assert_round_trip(text);
+    }
+
+    #[test]
+    fn vrf_must_exist_and_its_table_is_left_to_installation() {
+        // keepalived also rejects an existing interface that is not a VRF; the host
+        // interface does not tell link kinds, so that check is left to installation.
+        let text =
+            "static_routes {\n10.0.0.0/8 dev eth0 vrf eth0\n10.1.0.0/16 dev eth0 vrf blue\n}\n";
+        let out = run(text);
+        assert_eq!(out.lines(), ["3: VRF blue not found for route"]);
+        assert_eq!(out.kept[0].1, "10.0.0.0/8 dev eth0 vrf eth0 protocol 18");
+    }
+
+    #[test]
+    fn normalised_lines_put_nexthops_last() {
+        let text = "static_routes {\nnexthop via 10.0.0.1 dev eth0 weight 2 unreachable 10.0.0.0/8 dev eth0\n2001:db8::/32 dev lo via 2001:db8::1 table 10 metric 5 mtu lock 1400 rtt 2s congctl reno expires 60 pref low append no_track\n10.2.0.0/16 dev eth0 encap ip id 7 dst 10.9.9.9 ttl 5 flags 3 realms 1/2 scope link protocol boot no_track\n}\n";
+        let out = run(text);
+        let kept: Vec<&str> = out.kept.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "2001:db8::/32 via 2001:db8::1 dev lo table 10 metric 5 expires 60 mtu lock 1400 rtt 16000 congctl reno pref low append no_track",
+                "10.2.0.0/16 dev eth0 table 254 protocol 3 scope link realms 1/2 encap ip id 7 dst 10.9.9.9 ttl 5 flags 3 no_track",
+            ]
+        );
+        assert_eq!(
+            out.lines(),
+            [
+                "2: Route has trailing nonsense after nexthops - unreachable",
+                "2: Route must have a destination"
             ]
         );
         assert_round_trip(text);

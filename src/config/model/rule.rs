@@ -268,6 +268,53 @@ pub fn parse(
     Ok(d.finish(ctx, env, line.loc))
 }
 
+/// Words followed by a value; `track_group` only on static rules.
+const VALUE_WORDS: &[&str] = &[
+    "from",
+    "to",
+    "table",
+    "lookup",
+    "preference",
+    "order",
+    "priority",
+    "tos",
+    "dsfield",
+    "fwmark",
+    "realms",
+    "suppress_prefixlength",
+    "sup_pl",
+    "suppress_ifgroup",
+    "sup_group",
+    "dev",
+    "iif",
+    "oif",
+    "tunnel-id",
+    "uidrange",
+    "protocol",
+    "ipproto",
+    "sport",
+    "dport",
+];
+
+/// What a word with a value did.
+enum Value {
+    Taken,
+    /// keepalived stops reading the line (the rule is kept).
+    Stop,
+    /// The rule is dropped (already reported).
+    Bad,
+}
+
+impl From<bool> for Value {
+    fn from(ok: bool) -> Value {
+        if ok {
+            Value::Taken
+        } else {
+            Value::Bad
+        }
+    }
+}
+
 impl Draft {
     fn word(
         &mut self,
@@ -279,130 +326,16 @@ impl Draft {
     ) -> Result<Step, Fatal> {
         let loc = line.loc;
         let word = line.words[i].as_str();
-        let step = match word {
-            "inet" | "inet6" => {
-                let fam = if word == "inet" {
-                    Family::Inet
-                } else {
-                    Family::Inet6
-                };
-                if self.family.is_some_and(|f| f != fam) {
-                    let other = if fam == Family::Inet { "IPv6" } else { "IPv4" };
-                    ctx.error(loc, format!("{word} specified for {other} rule"));
-                    return Ok(Step::Drop);
-                }
-                self.family = Some(fam);
-                // keepalived also skips the word after the family.
-                return Ok(Step::At(i + 2));
-            }
-            "from" | "to" => self.selector(ctx, loc, word, ctx::word(line, i + 1)?),
-            "table" | "lookup" => self.table(ctx, env, loc, ctx::word(line, i + 1)?),
+        match word {
+            "inet" | "inet6" => return Ok(self.family_word(ctx, loc, word, i)),
             "not" => {
                 self.invert = true;
                 return Ok(Step::At(i + 1));
             }
-            "preference" | "order" | "priority" => {
-                let v = ctx::word(line, i + 1)?;
-                match cnum::unsigned(ctx, loc, v, 0, 0, u32::MAX) {
-                    Some(p) => {
-                        self.preference = Some(p);
-                        true
-                    }
-                    None => {
-                        ctx.error(loc, format!("Invalid rule preference {word} specified"));
-                        false
-                    }
-                }
+            "no_track" => {
+                self.no_track = true;
+                return Ok(Step::At(i + 1));
             }
-            "tos" | "dsfield" => {
-                let v = ctx::word(line, i + 1)?;
-                match env.names.dsfield(v) {
-                    Some(t) => {
-                        self.tos = t;
-                        true
-                    }
-                    None => {
-                        ctx.error(loc, format!("TOS value {v} is invalid"));
-                        false
-                    }
-                }
-            }
-            "fwmark" => self.fwmark(ctx, loc, ctx::word(line, i + 1)?),
-            "realms" => self.realms(ctx, env, loc, ctx::word(line, i + 1)?),
-            "suppress_prefixlength" | "sup_pl" => {
-                let v = ctx::word(line, i + 1)?;
-                match value::unsigned(ctx, loc, v, 0, i32::MAX as u32) {
-                    Some(n) => {
-                        self.suppress_prefixlen = Some(n);
-                        self.table_option = true;
-                        true
-                    }
-                    None => {
-                        ctx.error(
-                            loc,
-                            format!("Invalid suppress_prefixlength {word} specified"),
-                        );
-                        false
-                    }
-                }
-            }
-            "suppress_ifgroup" | "sup_group" => {
-                let v = ctx::word(line, i + 1)?;
-                match env.names.group(v) {
-                    Some(g) => {
-                        self.suppress_ifgroup = Some(g);
-                        self.table_option = true;
-                        true
-                    }
-                    None => {
-                        ctx.error(loc, format!("suppress_group {v} is invalid"));
-                        false
-                    }
-                }
-            }
-            "dev" | "iif" | "oif" => {
-                let v = ctx::word(line, i + 1)?;
-                if !ctx.interface(loc, v) {
-                    ctx.error(
-                        loc,
-                        format!("WARNING - interface {v} for rule doesn't exist"),
-                    );
-                    return Ok(Step::Drop);
-                }
-                if word == "oif" {
-                    self.oif = Some(v.to_string());
-                } else {
-                    self.iif = Some(v.to_string());
-                }
-                true
-            }
-            "tunnel-id" => {
-                let v = ctx::word(line, i + 1)?;
-                match value::unsigned64(ctx, loc, v, 0, u64::MAX, "unsigned 64 bit") {
-                    Some(n) => {
-                        // The kernel treats tunnel id 0 as "any".
-                        self.tunnel_id = (n != 0).then_some(n);
-                        true
-                    }
-                    None => {
-                        ctx.error(loc, format!("Invalid {word} {word} specified"));
-                        false
-                    }
-                }
-            }
-            "uidrange" => match cnum::scan_range(ctx::word(line, i + 1)?, 32) {
-                (2, start, end) => {
-                    self.uid_range = Some(Range {
-                        start: start as u32,
-                        end: end as u32,
-                    });
-                    true
-                }
-                _ => {
-                    ctx.error(loc, format!("Invalid uidrange {word} specified"));
-                    false
-                }
-            },
             "l3mdev" => {
                 if self.action.is_some() {
                     ctx.error(loc, "Cannot specify l3mdev with other action");
@@ -411,61 +344,175 @@ impl Draft {
                 self.action = Some(RuleAction::L3mdev);
                 return Ok(Step::At(i + 1));
             }
-            "protocol" => {
-                let v = ctx::word(line, i + 1)?;
-                match value::unsigned(ctx, loc, v, 0, 255) {
-                    Some(p) => self.protocol = Some(p as u8),
-                    None => ctx.error(loc, format!("Invalid protocol {v}")),
-                }
-                true
-            }
-            "ipproto" => {
-                let v = ctx::word(line, i + 1)?;
-                match env.names.ip_proto(v) {
-                    Some(p) => self.ip_proto = Some(p),
-                    None => ctx.error(loc, format!("Invalid ipproto {v}")),
-                }
-                true
-            }
-            "sport" | "dport" => {
-                let v = ctx::word(line, i + 1)?;
-                match cnum::scan_range(v, 16) {
-                    (2, start, end) => {
-                        let r = Some(Range {
-                            start: start as u16,
-                            end: end as u16,
-                        });
-                        if word == "sport" {
-                            self.sport = r;
-                        } else {
-                            self.dport = r;
-                        }
-                    }
-                    // keepalived rejects a single port too (it only accepts `A-B`).
-                    _ => ctx.error(loc, format!("invalid {word} range {v}")),
-                }
-                true
-            }
-            "no_track" => {
-                self.no_track = true;
-                return Ok(Step::At(i + 1));
-            }
-            "track_group" if is_static => {
-                let v = ctx::word(line, i + 1)?;
-                if self.track_group.is_some() {
-                    ctx.error(loc, format!("track_group {v} is a duplicate"));
-                    return Ok(Step::Stop);
-                }
-                if env.has_track_group(v) {
-                    self.track_group = Some(v.to_string());
-                } else {
-                    ctx.error(loc, format!("track_group {v} not found"));
-                }
-                true
-            }
-            _ => return self.action_word(ctx, line, i),
+            _ => {}
+        }
+        let takes_value = VALUE_WORDS.contains(&word) || (is_static && word == "track_group");
+        if !takes_value {
+            return self.action_word(ctx, line, i);
+        }
+        let v = ctx::word(line, i + 1)?;
+        Ok(match self.option(ctx, env, loc, word, v) {
+            Value::Taken => Step::At(i + 2),
+            Value::Stop => Step::Stop,
+            Value::Bad => Step::Drop,
+        })
+    }
+
+    fn family_word(&mut self, ctx: &mut Ctx, loc: Loc, word: &str, i: usize) -> Step {
+        let (fam, other) = if word == "inet" {
+            (Family::Inet, "IPv6")
+        } else {
+            (Family::Inet6, "IPv4")
         };
-        Ok(if step { Step::At(i + 2) } else { Step::Drop })
+        if self.family.is_some_and(|f| f != fam) {
+            ctx.error(loc, format!("{word} specified for {other} rule"));
+            return Step::Drop;
+        }
+        self.family = Some(fam);
+        // keepalived also skips the word after the family.
+        Step::At(i + 2)
+    }
+
+    /// A word of [`VALUE_WORDS`] (or `track_group`) with its value `v`.
+    fn option(&mut self, ctx: &mut Ctx, env: &mut LineEnv, loc: Loc, word: &str, v: &str) -> Value {
+        match word {
+            "from" | "to" => self.selector(ctx, loc, word, v).into(),
+            "table" | "lookup" => self.table(ctx, env, loc, v).into(),
+            "preference" | "order" | "priority" => {
+                self.preference = cnum::unsigned(ctx, loc, v, 0, 0, u32::MAX);
+                let ok = self.preference.is_some();
+                if !ok {
+                    ctx.error(loc, format!("Invalid rule preference {word} specified"));
+                }
+                ok.into()
+            }
+            "tos" | "dsfield" => {
+                let ok = env.names.dsfield(v).map(|t| self.tos = t).is_some();
+                if !ok {
+                    ctx.error(loc, format!("TOS value {v} is invalid"));
+                }
+                ok.into()
+            }
+            "fwmark" => self.fwmark(ctx, loc, v).into(),
+            "realms" => self.realms(ctx, env, loc, v).into(),
+            "suppress_prefixlength" | "sup_pl" | "suppress_ifgroup" | "sup_group" => {
+                self.suppressor(ctx, env, loc, word, v).into()
+            }
+            "dev" | "iif" | "oif" => {
+                if !ctx.interface(loc, v) {
+                    ctx.error(
+                        loc,
+                        format!("WARNING - interface {v} for rule doesn't exist"),
+                    );
+                    return Value::Bad;
+                }
+                let slot = if word == "oif" {
+                    &mut self.oif
+                } else {
+                    &mut self.iif
+                };
+                *slot = Some(v.to_string());
+                Value::Taken
+            }
+            "tunnel-id" => {
+                let n = value::unsigned64(ctx, loc, v, 0, u64::MAX, "unsigned 64 bit");
+                if n.is_none() {
+                    // keepalived names the keyword, not the value, here and below.
+                    ctx.error(loc, format!("Invalid {word} {word} specified"));
+                }
+                // The kernel treats tunnel id 0 as "any".
+                self.tunnel_id = n.filter(|&n| n != 0);
+                n.is_some().into()
+            }
+            "uidrange" => {
+                let (count, start, end) = cnum::scan_range(v, 32);
+                if count != 2 {
+                    ctx.error(loc, format!("Invalid uidrange {word} specified"));
+                    return Value::Bad;
+                }
+                self.uid_range = Some(Range {
+                    start: start as u32,
+                    end: end as u32,
+                });
+                Value::Taken
+            }
+            "protocol" | "ipproto" | "sport" | "dport" => {
+                self.match_option(ctx, env, loc, word, v);
+                Value::Taken
+            }
+            _ => self.track_group(ctx, env, loc, v),
+        }
+    }
+
+    /// `suppress_prefixlength|sup_pl N`, `suppress_ifgroup|sup_group GROUP`.
+    fn suppressor(
+        &mut self,
+        ctx: &mut Ctx,
+        env: &mut LineEnv,
+        loc: Loc,
+        word: &str,
+        v: &str,
+    ) -> bool {
+        let ok = if word.contains("group") {
+            self.suppress_ifgroup = env.names.group(v);
+            if self.suppress_ifgroup.is_none() {
+                ctx.error(loc, format!("suppress_group {v} is invalid"));
+            }
+            self.suppress_ifgroup.is_some()
+        } else {
+            self.suppress_prefixlen = value::unsigned(ctx, loc, v, 0, i32::MAX as u32);
+            if self.suppress_prefixlen.is_none() {
+                ctx.error(
+                    loc,
+                    format!("Invalid suppress_prefixlength {word} specified"),
+                );
+            }
+            self.suppress_prefixlen.is_some()
+        };
+        self.table_option = true;
+        ok
+    }
+
+    /// `protocol`, `ipproto`, `sport`, `dport`: a bad value is reported and ignored.
+    fn match_option(&mut self, ctx: &mut Ctx, env: &mut LineEnv, loc: Loc, word: &str, v: &str) {
+        match word {
+            "protocol" => match value::unsigned(ctx, loc, v, 0, 255) {
+                Some(p) => self.protocol = Some(p as u8),
+                None => ctx.error(loc, format!("Invalid protocol {v}")),
+            },
+            "ipproto" => match env.names.ip_proto(v) {
+                Some(p) => self.ip_proto = Some(p),
+                None => ctx.error(loc, format!("Invalid ipproto {v}")),
+            },
+            _ => match cnum::scan_range(v, 16) {
+                (2, start, end) => {
+                    let r = Some(Range {
+                        start: start as u16,
+                        end: end as u16,
+                    });
+                    if word == "sport" {
+                        self.sport = r;
+                    } else {
+                        self.dport = r;
+                    }
+                }
+                // keepalived rejects a single port too (it only accepts `A-B`).
+                _ => ctx.error(loc, format!("invalid {word} range {v}")),
+            },
+        }
+    }
+
+    fn track_group(&mut self, ctx: &mut Ctx, env: &LineEnv, loc: Loc, v: &str) -> Value {
+        if self.track_group.is_some() {
+            ctx.error(loc, format!("track_group {v} is a duplicate"));
+            return Value::Stop;
+        }
+        if env.has_track_group(v) {
+            self.track_group = Some(v.to_string());
+        } else {
+            ctx.error(loc, format!("track_group {v} not found"));
+        }
+        Value::Taken
     }
 
     /// `from`/`to`: false if the rule is dropped.
@@ -844,6 +891,90 @@ from 10.0.0.0/8 goto
             out.lines(),
             [
                 "2: *** Configuration line starting `from` is missing a parameter after keyword `goto` at word position 4",
+            ]
+        );
+        assert_round_trip(text);
+    }
+
+    #[test]
+    fn more_rule_words_like_keepalived() {
+        let text = r#"static_rules {
+  from 10.0.0.0/8 fwmark 5 table 100 priority 1
+  from 10.0.0.0/8 fwmark 0x10/ table 100 priority 2
+  from 10.0.0.0/8 fwmark /5 table 100 priority 3
+  from 10.0.0.0/8 fwmark 4294967296 table 100 priority 4
+  from 10.0.0.0/8 uidrange 1-2-3 table 100 priority 5
+  from 10.0.0.0/8 uidrange -1-5 table 100 priority 6
+  from 10.0.0.0/8 dport 1-70000 table 100 priority 7
+  from 10.0.0.0/8 ipproto ipv6-icmp table 100 priority 8
+  from 10.0.0.0/8 ipproto 127 table 100 priority 9
+  from 10.0.0.0/8 ipproto 0x6 table 100 priority 10
+  from 10.0.0.0/8 preference 010 table 100
+  from 10.0.0.0/8 table 256 priority 11
+  from 10.0.0.0/8 table 0x100 priority 12
+  to default table 100 priority 13
+  not to 10.0.0.0/8 table 100 oif eth9 priority 14
+  from 10.0.0.0/8 sup_group 5 table 100 priority 15
+  from 10.0.0.0/8 protocol keepalived table 100 priority 16
+  from 10.0.0.0/8 type blackhole priority 17
+  from 10.0.0.0/8 5 priority 18
+  from 10.0.0.0/8 6 priority 19
+  from 10.0.0.0/8 priority 20 nop goto 30
+  from 10.0.0.0/8 priority 21 l3mdev realms 3
+  from 10.0.0.0/8 priority 22 table 100 dev lo track_group X
+  from 10.0.0.0/8 priority 23 table 100 tos 256
+  from 10.0.0.0/8 priority 24 table 100 fwmark 0x1/0xffffffff
+  from 10.0.0.0/8 priority 25 table 100 fwmark -1
+  from 10.0.0.0/8 priority 4294967296 table 100
+  from 10.0.0.0/8 priority 0x7fffffff table 100 tunnel-id 18446744073709551615
+  from 10.0.0.0/8 table 100 priority 26 sup_pl 2147483648
+  from 10.0.0.0/8 table 100 priority 27 goto 5
+}
+"#;
+        let out = run(text);
+        assert_eq!(out.exit, 5);
+        assert_eq!(
+            out.lines(),
+            [
+                "5: Invalid rule fwmark 4294967296 specified",
+                "11: Invalid ipproto 0x6",
+                "16: WARNING - interface eth9 for rule doesn't exist",
+                "18: invalid number 'keepalived'",
+                "18: Invalid protocol keepalived",
+                "20: Invalid rule action 5",
+                "22: Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule",
+                "24: track_group X not found",
+                "25: TOS value 256 is invalid",
+                "27: Invalid rule fwmark -1 specified",
+                "28: number '4294967296' outside unsigned integer range",
+                "28: Invalid rule preference priority specified",
+                "30: number '2147483648' outside range [0, 2147483647]",
+                "30: Invalid suppress_prefixlength sup_pl specified",
+                "31: Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev for rule",
+                "Non-existent interface specified in configuration",
+            ]
+        );
+        assert_round_trip(text);
+    }
+
+    #[test]
+    fn preferences_count_down_per_family() {
+        let mut n = super::Numbering::default();
+        assert_eq!(n.take(super::Family::Inet), 16384);
+        assert_eq!(n.take(super::Family::Inet), 16383);
+        assert_eq!(n.take(super::Family::Inet6), 16384);
+    }
+
+    #[test]
+    fn normalised_lines_show_every_effective_option() {
+        let text = "static_rules {\nnot from 10.0.0.0/8 to 10.1.0.0/16 tos AF11 fwmark 5/0xff realms 2 sup_pl 0 dev eth0 oif lo uidrange 5-10 ipproto udp sport 1-2 dport 3-4 lookup 7 no_track\ninet6 x goto 100 preference 5\n}\n";
+        let out = run(text);
+        let kept: Vec<&str> = out.kept.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "not from 10.0.0.0/8 to 10.1.0.0/16 preference 16384 tos 0x28 fwmark 0x5/0xff realms 2 suppress_prefixlength 0 iif eth0 oif lo uidrange 5-10 ipproto 17 sport 1-2 dport 3-4 table 7 no_track",
+                "preference 5 protocol 18 goto 100 inet6",
             ]
         );
         assert_round_trip(text);

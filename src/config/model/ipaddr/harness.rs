@@ -203,3 +203,172 @@ fn compare_file() {
         eprintln!("kept: {k}");
     }
 }
+
+/// Random lines made of the words of all three line kinds never panic a parser, and what
+/// a parser keeps reads back from its normalised line.
+#[test]
+fn random_lines_never_panic_and_read_back() {
+    const HEADS: &[&str] = &[
+        "10.0.0.1/24",
+        "fe80::1/64",
+        "10.0.0.0/8",
+        "2001:db8::/64",
+        "default",
+        "all",
+        "blackhole 10.0.0.0/8",
+        "from 10.0.0.0/8",
+        "to 2001:db8::/64",
+        "inet6 x",
+        "not",
+        "throw default6",
+        "from 10.0.0.0/8 lookup 100",
+        "not to all nop",
+        "x",
+        "",
+    ];
+    const PARTS: &[&str] = &[
+        "dev eth0",
+        "dev eth9",
+        "brd +",
+        "brd -",
+        "broadcast 10.0.0.255",
+        "scope link",
+        "scope 7",
+        "label l1",
+        "peer 10.0.0.2",
+        "peer fe80::2",
+        "home",
+        "-nodad",
+        "mngtmpaddr",
+        "noprefixroute",
+        "autojoin",
+        "preferred_lft forever",
+        "preferred_lft 30",
+        "track_group 0",
+        "use_vmac",
+        "no_track",
+        "src 10.0.0.9",
+        "from 2001:db8::/48",
+        "via 10.0.0.1",
+        "via inet6 fe80::9",
+        "gw 10.0.0.1",
+        "onlink",
+        "table 100",
+        "table main",
+        "protocol boot",
+        "metric 5",
+        "tos 0x10",
+        "realms 1/2",
+        "expires 10",
+        "mtu lock 1400",
+        "advmss 1000",
+        "rtt 2s",
+        "rttvar 100ms",
+        "rto_min lock 300ms",
+        "window 5",
+        "cwnd 3",
+        "ssthresh 4",
+        "initcwnd 2",
+        "initrwnd 2",
+        "hoplimit 3",
+        "quickack 1",
+        "congctl lock reno",
+        "features ecn",
+        "pref high",
+        "ttl-propagate enabled",
+        "fastopen_no_cookie 0",
+        "append",
+        "add",
+        "prepend",
+        "encap ip id 5 dst 10.1.1.1 ttl 3",
+        "encap ip6 dst fe80::5 tc 1 hoplimit 2",
+        "encap mpls 10/20",
+        "encap ila 1:2:3:4",
+        "nexthop via 10.0.0.2 dev eth0 weight 2",
+        "nexthop via inet6 fe80::7 onlink",
+        "nexthop dev eth0 realms 3 encap mpls 5",
+        "preference 100",
+        "priority 20",
+        "goto 200",
+        "nop",
+        "prohibit",
+        "lookup 7",
+        "fwmark 0x10/0xff",
+        "fwmark 5",
+        "uidrange 1-2",
+        "sport 1-2",
+        "dport 3-4",
+        "ipproto tcp",
+        "protocol 9",
+        "sup_pl 3",
+        "sup_group 0",
+        "iif eth0",
+        "oif lo",
+        "tunnel-id 9",
+        "l3mdev",
+        "type unreachable",
+        "to 10.2.0.0/16",
+        "x",
+        "1",
+        "",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut pick = |list: &[&str]| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        list[(seed % list.len() as u64) as usize].to_string()
+    };
+    let host = FakeHost::new();
+    let mut diags = Diagnostics::default();
+    let mut ctx = Ctx::new(&mut diags, &host);
+    let mut env = LineEnv::with_names(None, names());
+    env.track_groups.push("0".into());
+    for n in 0..4000 {
+        let mut text = pick(HEADS);
+        for _ in 0..n % 6 {
+            text = format!("{text} {}", pick(PARTS));
+        }
+        let line = Line {
+            words: text.split_whitespace().map(str::to_string).collect(),
+            raw: String::new(),
+            loc: Loc::default(),
+        };
+        let is_static = n % 2 == 0;
+        let shown = [
+            parse(&mut ctx, &line, AddrUse::Static, &mut env).map(|a| a.map(|a| a.to_string())),
+            parse(&mut ctx, &line, AddrUse::Vip, &mut env).map(|a| a.map(|a| a.to_string())),
+            route::parse(&mut ctx, &line, is_static, &mut env).map(|r| r.map(|r| r.to_string())),
+            rule::parse(&mut ctx, &line, is_static, &mut env).map(|r| r.map(|r| r.to_string())),
+        ];
+        for (kind, text) in shown.into_iter().enumerate() {
+            if let Ok(Some(text)) = text {
+                reads_back(kind, &text, is_static);
+            }
+        }
+    }
+}
+
+/// A normalised line of kind `kind` (static address, VIP, route, rule) parses without a
+/// message to the same line.
+fn reads_back(kind: usize, text: &str, is_static: bool) {
+    let host = FakeHost::new();
+    let mut diags = Diagnostics::default();
+    let mut ctx = Ctx::new(&mut diags, &host);
+    let mut env = LineEnv::with_names(None, names());
+    env.track_groups.push("0".into());
+    let line = Line {
+        words: text.split_whitespace().map(str::to_string).collect(),
+        raw: String::new(),
+        loc: Loc::default(),
+    };
+    let again = match kind {
+        0 => parse(&mut ctx, &line, AddrUse::Static, &mut env).map(|a| a.map(|a| a.to_string())),
+        1 => parse(&mut ctx, &line, AddrUse::Vip, &mut env).map(|a| a.map(|a| a.to_string())),
+        2 => route::parse(&mut ctx, &line, is_static, &mut env).map(|r| r.map(|r| r.to_string())),
+        _ => rule::parse(&mut ctx, &line, is_static, &mut env).map(|r| r.map(|r| r.to_string())),
+    };
+    let msgs: Vec<&str> = ctx.diags().list.iter().map(|d| d.msg.as_str()).collect();
+    assert_eq!(again, Ok(Some(text.to_string())), "{text}: {msgs:?}");
+    assert!(msgs.is_empty(), "{text}: {msgs:?}");
+}

@@ -68,6 +68,9 @@ pub const MAX_SCRIPT_ARGS: usize = 64;
 /// Most recipients in `notification_email`.
 pub const MAX_EMAIL_RECIPIENTS: usize = 32;
 
+/// Most `nexthop` entries in one route (a multipath route is one netlink message).
+pub const MAX_NEXTHOPS_PER_ROUTE: usize = 32;
+
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINE_LEN", MAX_LINE_LEN),
@@ -98,4 +101,5 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_URLS_PER_CHECKER", MAX_URLS_PER_CHECKER),
     ("MAX_SCRIPT_ARGS", MAX_SCRIPT_ARGS),
     ("MAX_EMAIL_RECIPIENTS", MAX_EMAIL_RECIPIENTS),
+    ("MAX_NEXTHOPS_PER_ROUTE", MAX_NEXTHOPS_PER_ROUTE),
 ];

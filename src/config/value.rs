@@ -183,19 +183,16 @@ fn decimal_read(
     }
     let v = v as u64;
     if v < min || v > max {
-        let scale = 10u64.pow(places);
-        let w = places as usize;
-        ctx.report(
-            loc,
-            Level::InvalidNumber,
-            format!(
-                "number '{s}' outside range [{}.{:0w$}, {}.{:0w$}]",
-                min / scale,
-                min % scale,
-                max / scale,
-                max % scale
-            ),
-        );
+        // C's "%lu.%*.*lu": with no decimal places the fraction prints as nothing.
+        let show = |x: u64| match places {
+            0 => format!("{x}."),
+            _ => {
+                let scale = 10u64.pow(places);
+                format!("{}.{:0w$}", x / scale, x % scale, w = places as usize)
+            }
+        };
+        let msg = format!("number '{s}' outside range [{}, {}]", show(min), show(max));
+        ctx.report(loc, Level::InvalidNumber, msg);
         return None;
     }
     Some(v)
@@ -285,6 +282,7 @@ mod tests {
             assert_eq!(timer_strict(c, l, "1x", 0, 0), None);
             assert_eq!(timer(c, l, "0", 1, 0), None);
             assert_eq!(decimal(c, l, "40.96", 1, 4095, 2), None);
+            assert_eq!(decimal(c, l, "1000000", 0, 960000, 0), None);
             let msgs: Vec<_> = c.diags().list.iter().map(|d| d.msg.clone()).collect();
             assert_eq!(msgs[0], "number '2.0000005' has too many decimal places");
             assert_eq!(msgs[2], "invalid number 'abc'");
@@ -294,6 +292,7 @@ mod tests {
                 "number '0' outside range [0.000001, 18446744073709.551614]"
             );
             assert_eq!(msgs[6], "number '40.96' outside range [0.01, 40.95]");
+            assert_eq!(msgs[7], "number '1000000' outside range [0., 960000.]");
         });
     }
 

@@ -116,14 +116,19 @@ pub fn connection(ctx: &mut Ctx, n: &Node, conn: &mut ConnDraft) -> Result<bool,
     match n.kw {
         "connect_ip" => {
             let w = ctx::arg(n, 0)?;
+            // After an error keepalived's destination has no family (we keep the real
+            // server's address, but no longer check `bindto` against it).
             match read::address(w) {
-                None => ctx.error(loc, format!("Invalid connect_ip address {w} - ignoring")),
+                None => {
+                    ctx.error(loc, format!("Invalid connect_ip address {w} - ignoring"));
+                    (conn.ip, conn.rs_family) = (None, None);
+                }
                 Some(ip) if conn.bind_ip.is_some_and(|b| b.is_ipv4() != ip.is_ipv4()) => {
                     let msg = format!(
                         "connect_ip address {w} does not match address family of bindto - skipping"
                     );
                     ctx.error(loc, msg);
-                    conn.ip = None;
+                    (conn.ip, conn.rs_family) = (None, None);
                 }
                 Some(ip) => conn.ip = Some(ip),
             }

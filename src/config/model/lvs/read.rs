@@ -118,7 +118,9 @@ pub fn hex(s: &str, wildcards: bool) -> Option<HexPattern> {
         data.push(v);
         mask.push(m);
     }
-    if data.is_empty() {
+    // keepalived tests its last value for its error marker 0xff, so a string ending in
+    // byte 0xff is refused.
+    if data.last().map_or(true, |b| *b == 0xff) {
         return None;
     }
     let mask = mask.iter().any(|m| *m != 0).then_some(mask);
@@ -226,6 +228,8 @@ mod tests {
         assert_eq!(hex("Xa", false), None);
         assert_eq!(hex("abc", false).unwrap().data, [0xab, 0x0c]);
         assert_eq!(hex("  ", false), None);
+        assert_eq!(hex("01 ff", false), None);
+        assert_eq!(hex("ff01", false).unwrap().data, [0xff, 0x01]);
     }
 
     #[test]

@@ -243,30 +243,48 @@ pub enum GroupEntry {
 impl GroupEntry {
     /// The addresses of a range, as keepalived walks them: IPv4 over the whole address,
     /// IPv6 over the last 16 bits only (the upper bits of `first` are kept).
-    pub fn addresses(&self) -> Vec<IpAddr> {
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> {
+        let (v4, v6) = match *self {
+            GroupEntry::Range {
+                first: IpAddr::V4(a),
+                last: IpAddr::V4(b),
+                ..
+            } => (Some(u32::from(a)..=u32::from(b)), None),
+            GroupEntry::Range {
+                first: IpAddr::V6(a),
+                last: IpAddr::V6(b),
+                ..
+            } => (
+                None,
+                Some((a.segments(), a.segments()[7]..=b.segments()[7])),
+            ),
+            _ => (None, None),
+        };
+        let four = v4.into_iter().flatten().map(|x| IpAddr::V4(x.into()));
+        let six = v6.into_iter().flat_map(|(seg, r)| {
+            r.map(move |x| {
+                let mut s = seg;
+                s[7] = x;
+                IpAddr::V6(s.into())
+            })
+        });
+        four.chain(six)
+    }
+
+    /// How many addresses `addresses()` yields.
+    pub fn address_count(&self) -> u64 {
         match *self {
             GroupEntry::Range {
                 first: IpAddr::V4(a),
                 last: IpAddr::V4(b),
                 ..
-            } => (u32::from(a)..=u32::from(b))
-                .map(|x| IpAddr::V4(x.into()))
-                .collect(),
+            } => u64::from(u32::from(b).saturating_sub(u32::from(a))) + 1,
             GroupEntry::Range {
                 first: IpAddr::V6(a),
                 last: IpAddr::V6(b),
                 ..
-            } => {
-                let mut seg = a.segments();
-                let (lo, hi) = (seg[7], b.segments()[7]);
-                (lo..=hi)
-                    .map(|x| {
-                        seg[7] = x;
-                        IpAddr::V6(seg.into())
-                    })
-                    .collect()
-            }
-            _ => Vec::new(),
+            } => u64::from(b.segments()[7].saturating_sub(a.segments()[7])) + 1,
+            _ => 0,
         }
     }
 }

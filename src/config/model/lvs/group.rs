@@ -14,7 +14,16 @@ use crate::limits;
 
 pub fn parse(ctx: &mut Ctx, node: &Node, groups: &mut Vec<VsGroup>) -> Result<(), Fatal> {
     let name = ctx::arg(node, 0)?.to_string();
-    let mut entries = Vec::new();
+    if node.arg(1).is_some() {
+        // keepalived drops the name before handing the line on, and stumbles over the
+        // missing first word when it reports the extra ones.
+        return Err(Fatal {
+            loc: node.loc,
+            msg: "*** Configuration line starting `***MISSING ***` is missing a parameter at word position 1".into(),
+        });
+    }
+    let mut entries: Vec<GroupEntry> = Vec::new();
+    let mut addresses: u64 = 0;
     for line in &node.values {
         if entries.len() >= limits::MAX_VSG_ENTRIES {
             let msg = format!(
@@ -24,9 +33,21 @@ pub fn parse(ctx: &mut Ctx, node: &Node, groups: &mut Vec<VsGroup>) -> Result<()
             ctx.error(line.loc, msg);
             break;
         }
-        if let Some(e) = entry(ctx, &name, line)? {
-            entries.push(e);
+        let Some(e) = entry(ctx, &name, line)? else {
+            continue;
+        };
+        addresses += e.address_count();
+        if addresses > limits::MAX_VSG_ADDRESSES as u64 {
+            let msg = format!(
+                "virtual server group {name} has more than MAX_VSG_ADDRESSES ({}) addresses - skipping {}",
+                limits::MAX_VSG_ADDRESSES,
+                line.words.join(" ")
+            );
+            ctx.error(line.loc, msg);
+            addresses -= e.address_count();
+            continue;
         }
+        entries.push(e);
     }
     let group = VsGroup {
         name,

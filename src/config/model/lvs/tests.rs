@@ -404,13 +404,12 @@ virtual_server_group EMPTY {
     assert_eq!(g.len(), 1);
     let e = &g[0].entries;
     assert_eq!(e.len(), 5);
-    assert_eq!(
-        e[1].addresses(),
-        [ip("10.0.0.10"), ip("10.0.0.11"), ip("10.0.0.12")]
-    );
-    assert_eq!(e[2].addresses().len(), 4);
+    let a: Vec<IpAddr> = e[1].addresses().collect();
+    assert_eq!(a, [ip("10.0.0.10"), ip("10.0.0.11"), ip("10.0.0.12")]);
+    assert_eq!(e[2].addresses().count(), 4);
+    assert_eq!(e[2].address_count(), 4);
     assert!(matches!(e[2], GroupEntry::Range { port: 0, .. }));
-    assert_eq!(e[3].addresses()[2], ip("2001:db8::12"));
+    assert_eq!(e[3].addresses().nth(2), Some(ip("2001:db8::12")));
     assert_eq!(
         e[4],
         GroupEntry::Fwmark {
@@ -427,6 +426,21 @@ impl GroupEntry {
             GroupEntry::Range { loc, .. } | GroupEntry::Fwmark { loc, .. } => loc,
         }
     }
+}
+
+#[test]
+fn group_address_capacity() {
+    let text = "virtual_server_group G {\n 10.0.0.0/17 80\n 11.0.0.0/15 80\n 12.0.0.1 80\n}\n";
+    assert_eq!(
+        check(text).1,
+        [(
+            3,
+            format!(
+                "virtual server group G has more than MAX_VSG_ADDRESSES ({}) addresses - skipping 11.0.0.0/15 80",
+                limits::MAX_VSG_ADDRESSES
+            )
+        )]
+    );
 }
 
 #[test]
@@ -963,6 +977,7 @@ fn missing_words_are_fatal() {
         "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  weight\n }\n}\n",
         "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path\n   }\n  }\n }\n}\n",
         "virtual_server group {\n}\n",
+        "virtual_server_group G extra {\n 10.0.0.1 80\n}\n",
     ] {
         assert_eq!(load_text(text, &FakeHost::new()).exit_code(), 2, "{text}");
     }

@@ -18,6 +18,7 @@ mod group;
 mod names;
 mod read;
 mod real_server;
+mod timing;
 mod validate;
 mod virtual_server;
 

@@ -1,7 +1,8 @@
 //! `real_server IP [PORT] { ... }` and its checkers, read in order.
 
 use super::draft::{Drafts, Env, Method, RsDraft, Timing, VsDraft};
-use super::read::{self, UINT_TIMER_MAX};
+use super::read;
+use super::timing::{self, Server};
 use super::virtual_server::{notify_script, WEIGHT_MAX};
 use super::{checker, Family};
 use crate::config::ctx::{self, Ctx};
@@ -102,6 +103,9 @@ fn keyword(
     vs: &VsDraft,
     rs: &mut RsDraft,
 ) -> Result<bool, Fatal> {
+    if timing::keyword(ctx, n, &mut rs.timing, Server::Real)? {
+        return Ok(true);
+    }
     let loc = n.loc;
     match n.kw {
         "weight" => {
@@ -136,47 +140,6 @@ fn keyword(
         "alpha" => {
             if let Some(v) = read::flag(ctx, n, "Invalid alpha parameter") {
                 rs.alpha = Some(v);
-            }
-        }
-        "retry" => {
-            let w = ctx::arg(n, 0)?;
-            match value::unsigned(ctx, loc, w, 1, u32::MAX) {
-                Some(v) => rs.timing.retry = Some(v),
-                None => ctx.error(loc, format!("retry value invalid - {w}")),
-            }
-        }
-        "delay_before_retry" | "warmup" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 0, 0) {
-                Some(v) if n.kw == "warmup" => rs.timing.warmup = Some(v),
-                Some(v) => rs.timing.delay_before_retry = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("real server {} '{w}' invalid - ignoring", n.kw),
-                ),
-            }
-        }
-        "connect_timeout" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 1, UINT_TIMER_MAX) {
-                // keepalived's "unset" marker is this very value.
-                Some(v) => {
-                    rs.timing.connect_timeout = Some(v).filter(|v| v.as_micros() != UINT_TIMER_MAX)
-                }
-                None => ctx.error(
-                    loc,
-                    format!("real server connect_timeout {w} invalid - ignoring"),
-                ),
-            }
-        }
-        "delay_loop" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 1, 0) {
-                Some(v) => rs.timing.delay_loop = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("real server delay_loop '{w}' invalid - ignoring"),
-                ),
             }
         }
         "smtp_alert" => {

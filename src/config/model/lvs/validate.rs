@@ -109,62 +109,17 @@ fn virtual_server(
         Svc::Group(name) => groups.iter().find(|g| &g.name == name),
         _ => None,
     };
-    let has_fwmarks = group.is_some_and(|g| g.entries.iter().any(is_fwmark));
-    let has_ranges = group.is_some_and(|g| g.entries.iter().any(|e| !is_fwmark(e)));
-    let loc = vs.loc;
-    macro_rules! name {
-        () => {
-            names::vs(&vs.svc, vs.protocol, seq)
-        };
-    }
-    if vs.rs.is_empty() {
-        ctx.error(
-            loc,
-            format!("Virtual server {} has no real servers - ignoring", name!()),
-        );
+    if !service_checks(ctx, &mut vs, seq, group) {
         return None;
-    }
-    let fwmark_service = matches!(vs.svc, Svc::Fwmark(_));
-    if vs.ha_suspend && (fwmark_service || has_fwmarks) {
-        let msg = format!(
-            "Virtual server {}: cannot use ha_suspend with fwmarks - clearing ha_suspend",
-            name!()
-        );
-        ctx.error(loc, msg);
-        vs.ha_suspend = false;
-    }
-    if has_ranges || matches!(vs.svc, Svc::Addr { .. }) {
-        address_service_checks(ctx, &mut vs, seq);
-    }
-    if vs.persistence_timeout == 0 && group.is_some_and(|g| g.entries.iter().any(zero_port)) {
-        let msg = format!(
-            "Virtual server {}: zero port only valid for persistent services - setting",
-            name!()
-        );
-        ctx.error(loc, msg);
-        vs.persistence_timeout = DEFAULT_PERSISTENCE;
-    }
-    if vs.protocol.is_some() && (fwmark_service || (has_fwmarks && !has_ranges)) {
-        let msg = format!(
-            "Warning: Virtual server {}: protocol specified for fwmark - protocol will be ignored",
-            name!()
-        );
-        ctx.error(loc, msg);
-        vs.protocol = None;
     }
     let scheduler = vs.sched.unwrap_or_else(|| {
         let msg = format!(
             "Virtual server {}: no scheduler set, setting default 'wlc'",
-            name!()
+            names::vs(&vs.svc, vs.protocol, seq)
         );
-        ctx.error(loc, msg);
+        ctx.error(vs.loc, msg);
         Scheduler::Wlc
     });
-    let smtp_alert = vs
-        .smtp_alert
-        .or(global.smtp_alert_checker)
-        .or(global.smtp_alert)
-        .unwrap_or(false);
     let vs_defaults = vs_defaults(&vs);
     let (rs_list, weight_sum) = real_servers(ctx, global, &mut vs, seq, &vs_defaults);
     let sorry_fwd = vs.sorry.as_ref().map(|s| s.fwd);
@@ -175,14 +130,19 @@ fn virtual_server(
         }
     }
     quorum(ctx, &mut vs, seq, weight_sum);
-    let (mut finals, sorry) = fix_ports(ctx, &vs, seq, rs_list, group);
-    for (rs, r) in vs.rs.iter().zip(finals.iter_mut()) {
+    let (mut real_servers, sorry_server) = fix_ports(ctx, &vs, seq, rs_list, group);
+    for (rs, r) in vs.rs.iter().zip(real_servers.iter_mut()) {
         r.checkers = rs
             .checkers
             .iter()
             .map(|c| checker(global, &vs, rs, r, c))
             .collect();
     }
+    let smtp_alert = vs
+        .smtp_alert
+        .or(global.smtp_alert_checker)
+        .or(global.smtp_alert)
+        .unwrap_or(false);
     Some(VirtualServer {
         service: match &vs.svc {
             Svc::Addr { ip, port } => Service::Addr {
@@ -212,14 +172,60 @@ fn virtual_server(
         hysteresis: vs.hysteresis,
         quorum_up: vs.quorum_up,
         quorum_down: vs.quorum_down,
-        sorry_server: sorry,
+        sorry_server,
         virtualhost: vs.virtualhost,
         smtp_alert,
         weight: vs.weight,
         defaults: vs_defaults,
-        real_servers: finals,
-        loc,
+        real_servers,
+        loc: vs.loc,
     })
+}
+
+/// The service-level checks, in keepalived's order: real servers present, no ha_suspend
+/// with fwmarks, protocol/ops/port rules of address services, persistence of port-less
+/// group entries, no protocol for pure fwmark services. False: the service is dropped.
+fn service_checks(ctx: &mut Ctx, vs: &mut VsDraft, seq: u16, group: Option<&VsGroup>) -> bool {
+    let has_fwmarks = group.is_some_and(|g| g.entries.iter().any(is_fwmark));
+    let has_ranges = group.is_some_and(|g| g.entries.iter().any(|e| !is_fwmark(e)));
+    let fwmark_service = matches!(vs.svc, Svc::Fwmark(_));
+    let loc = vs.loc;
+    if vs.rs.is_empty() {
+        let name = names::vs(&vs.svc, vs.protocol, seq);
+        ctx.error(
+            loc,
+            format!("Virtual server {name} has no real servers - ignoring"),
+        );
+        return false;
+    }
+    if vs.ha_suspend && (fwmark_service || has_fwmarks) {
+        let msg = format!(
+            "Virtual server {}: cannot use ha_suspend with fwmarks - clearing ha_suspend",
+            names::vs(&vs.svc, vs.protocol, seq)
+        );
+        ctx.error(loc, msg);
+        vs.ha_suspend = false;
+    }
+    if has_ranges || matches!(vs.svc, Svc::Addr { .. }) {
+        address_service_checks(ctx, vs, seq);
+    }
+    if vs.persistence_timeout == 0 && group.is_some_and(|g| g.entries.iter().any(zero_port)) {
+        let msg = format!(
+            "Virtual server {}: zero port only valid for persistent services - setting",
+            names::vs(&vs.svc, vs.protocol, seq)
+        );
+        ctx.error(loc, msg);
+        vs.persistence_timeout = DEFAULT_PERSISTENCE;
+    }
+    if vs.protocol.is_some() && (fwmark_service || (has_fwmarks && !has_ranges)) {
+        let msg = format!(
+            "Warning: Virtual server {}: protocol specified for fwmark - protocol will be ignored",
+            names::vs(&vs.svc, vs.protocol, seq)
+        );
+        ctx.error(loc, msg);
+        vs.protocol = None;
+    }
+    true
 }
 
 fn is_fwmark(e: &GroupEntry) -> bool {

@@ -4,7 +4,8 @@
 use std::net::Ipv4Addr;
 
 use super::draft::{Drafts, Env, SorryDraft, Svc, VsDraft, DEFAULT_PERSISTENCE};
-use super::read::{self, UINT_TIMER_MAX};
+use super::read;
+use super::timing::{self, Server};
 use super::{forward, real_server, Family, Granularity, Protocol};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
@@ -99,81 +100,18 @@ fn service(ctx: &mut Ctx, node: &Node) -> Result<Option<Svc>, Fatal> {
 }
 
 fn keyword(ctx: &mut Ctx, env: &Env, n: &Node, vs: &mut VsDraft) -> Result<(), Fatal> {
+    if timing::keyword(ctx, n, &mut vs.timing, Server::Virtual)? {
+        return Ok(());
+    }
     let loc = n.loc;
     match n.kw {
         "ip_family" => ip_family(ctx, n, vs)?,
-        "retry" => {
-            let w = ctx::arg(n, 0)?;
-            match value::unsigned(ctx, loc, w, 1, u32::MAX) {
-                Some(v) => vs.timing.retry = Some(v),
-                None => ctx.error(loc, format!("retry value invalid - {w}")),
-            }
-        }
-        "delay_before_retry" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 0, 0) {
-                Some(v) => vs.timing.delay_before_retry = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("virtual server delay before retry '{w}' invalid - ignoring"),
-                ),
-            }
-        }
-        "warmup" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 0, 0) {
-                Some(v) => vs.timing.warmup = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("virtual server warmup '{w}' invalid - ignoring"),
-                ),
-            }
-        }
-        "connect_timeout" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 1, UINT_TIMER_MAX) {
-                Some(v) => vs.timing.connect_timeout = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("virtual server connect_timeout {w} invalid - ignoring"),
-                ),
-            }
-        }
-        "delay_loop" => {
-            let w = ctx::arg(n, 0)?;
-            match read::timer(ctx, loc, w, 1, 0) {
-                Some(v) => vs.timing.delay_loop = Some(v),
-                None => ctx.error(
-                    loc,
-                    format!("virtual server delay loop '{w}' invalid - ignoring"),
-                ),
-            }
-        }
         "inhibit_on_failure" => vs.inhibit = true,
         "lb_algo" | "lvs_sched" => forward::scheduler(ctx, n, vs)?,
         "hashed" | "ops" | "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback"
         | "mh-port" | "mh-fallback" => forward::sched_flag(ctx, n, vs),
         "lb_kind" | "lvs_method" => forward::forwarding(ctx, n, &mut vs.fwd, "virtual")?,
-        "persistence_engine" => {
-            let w = ctx::arg(n, 0)?;
-            let mut name = w.to_string();
-            if name.len() > PE_NAME_MAX {
-                ctx.error(loc, format!("persistence_name too long, truncating - {w}"));
-                let mut end = PE_NAME_MAX;
-                while !name.is_char_boundary(end) {
-                    end -= 1;
-                }
-                name.truncate(end);
-            }
-            vs.persistence_engine = Some(name);
-        }
-        "persistence_timeout" => match n.arg(0) {
-            None => vs.persistence_timeout = DEFAULT_PERSISTENCE,
-            Some(w) => match value::unsigned(ctx, loc, w, 1, PERSISTENCE_MAX) {
-                Some(v) => vs.persistence_timeout = v,
-                None => ctx.error(loc, "persistence_timeout invalid"),
-            },
-        },
+        "persistence_engine" | "persistence_timeout" => persistence(ctx, n, vs)?,
         "persistence_granularity" => granularity(ctx, n, vs)?,
         "protocol" => {
             let w = ctx::arg(n, 0)?;
@@ -204,25 +142,7 @@ fn keyword(ctx: &mut Ctx, env: &Env, n: &Node, vs: &mut VsDraft) -> Result<(), F
             let group = vs.group_name().to_string();
             quorum_script(ctx, env, n, &mut vs.quorum_down, &group)?
         }
-        "quorum" => {
-            let w = ctx::arg(n, 0)?;
-            vs.quorum_loc = Some(loc);
-            vs.quorum = value::unsigned(ctx, loc, w, 1, u32::MAX).unwrap_or_else(|| {
-                let msg = format!("Quorum {w} must be in [1, {}]. Setting to 1.", u32::MAX);
-                ctx.error(loc, msg);
-                1
-            });
-        }
-        "hysteresis" => {
-            let w = ctx::arg(n, 0)?;
-            match value::unsigned(ctx, loc, w, 0, u32::MAX) {
-                Some(v) => vs.hysteresis = v,
-                None => ctx.error(
-                    loc,
-                    format!("Hysteresis {w} must be in [0, {}] - ignoring", u32::MAX),
-                ),
-            }
-        }
+        "quorum" | "hysteresis" => quorum(ctx, n, vs)?,
         "weight" => {
             let w = ctx::arg(n, 0)?;
             match value::unsigned(ctx, loc, w, 1, WEIGHT_MAX) {
@@ -246,6 +166,58 @@ fn keyword(ctx: &mut Ctx, env: &Env, n: &Node, vs: &mut VsDraft) -> Result<(), F
             None => ctx.error(loc, "sorry_server forwarding used without sorry_server"),
         },
         _ => {}
+    }
+    Ok(())
+}
+
+/// `persistence_engine NAME` (at most 16 characters) and `persistence_timeout [SECS]`.
+fn persistence(ctx: &mut Ctx, n: &Node, vs: &mut VsDraft) -> Result<(), Fatal> {
+    let loc = n.loc;
+    match n.kw {
+        "persistence_engine" => {
+            let w = ctx::arg(n, 0)?;
+            let mut name = w.to_string();
+            if name.len() > PE_NAME_MAX {
+                ctx.error(loc, format!("persistence_name too long, truncating - {w}"));
+                let mut end = PE_NAME_MAX;
+                while !name.is_char_boundary(end) {
+                    end -= 1;
+                }
+                name.truncate(end);
+            }
+            vs.persistence_engine = Some(name);
+        }
+        "persistence_timeout" => match n.arg(0) {
+            None => vs.persistence_timeout = DEFAULT_PERSISTENCE,
+            Some(w) => match value::unsigned(ctx, loc, w, 1, PERSISTENCE_MAX) {
+                Some(v) => vs.persistence_timeout = v,
+                None => ctx.error(loc, "persistence_timeout invalid"),
+            },
+        },
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `quorum N` (an invalid value sets 1) and `hysteresis N`.
+fn quorum(ctx: &mut Ctx, n: &Node, vs: &mut VsDraft) -> Result<(), Fatal> {
+    let loc = n.loc;
+    let w = ctx::arg(n, 0)?;
+    if n.kw == "quorum" {
+        vs.quorum_loc = Some(loc);
+        vs.quorum = value::unsigned(ctx, loc, w, 1, u32::MAX).unwrap_or_else(|| {
+            let msg = format!("Quorum {w} must be in [1, {}]. Setting to 1.", u32::MAX);
+            ctx.error(loc, msg);
+            1
+        });
+        return Ok(());
+    }
+    match value::unsigned(ctx, loc, w, 0, u32::MAX) {
+        Some(v) => vs.hysteresis = v,
+        None => ctx.error(
+            loc,
+            format!("Hysteresis {w} must be in [0, {}] - ignoring", u32::MAX),
+        ),
     }
     Ok(())
 }

@@ -1186,3 +1186,126 @@ virtual_server group G {
         assert!(out.contains(line), "{line}\nnot in\n{out}");
     }
 }
+
+/// Every keyword of a rich configuration, given odd words: nothing may panic.
+#[test]
+fn odd_values_never_panic() {
+    let base = "\
+SSL {
+  password p
+}
+virtual_server_group G {
+  10.0.0.1 80
+  fwmark 3 inet
+}
+virtual_server group G {
+  protocol TCP
+  lb_algo sh
+  sh-port
+  lb_kind TUN type gue port 1 csum
+  persistence_granularity 24
+  quorum_up /bin/x
+  sorry_server 10.0.0.9 80
+  sorry_server_lvs_method DR
+  real_server 10.0.0.2 80 {
+    weight 1
+    uthreshold 1
+    notify_up /bin/x
+    connect_timeout 1
+    HTTP_GET {
+      url {
+        path /
+        digest 00000000000000000000000000000000
+        status_code 200
+        virtualhost v
+      }
+      http_protocol 1.1
+      connect_ip 10.0.0.3
+      bindto 10.0.0.4
+      bind_port 1
+      connect_port 1
+      bind_if lo
+      fwmark 1
+      retry 1
+      warmup 1
+    }
+    SMTP_CHECK {
+      host {
+        connect_ip 10.0.0.5
+      }
+    }
+    MISC_CHECK {
+      misc_path /bin/x
+      misc_timeout 1
+      user nobody
+    }
+    UDP_CHECK {
+      payload 00
+      require_reply 0X
+      min_reply_length 1
+    }
+    DNS_CHECK {
+      type A
+      name a
+    }
+    FILE_CHECK {
+      track_file t
+      weight 1 reverse
+    }
+  }
+}
+virtual_server 10.0.0.1 80 {
+  real_server 10.0.0.2 {
+  }
+}
+";
+    let odd = [
+        "",
+        "-",
+        "0",
+        "0x",
+        "-1",
+        "+5",
+        "99999999999999999999",
+        "4294967296",
+        "::",
+        "a-b",
+        "/",
+        "1-",
+        "0.0.0.0/1",
+        "::/1",
+        "fe80::1",
+        "10.0.0.1-2001:db8::1",
+        "1.5.5",
+        "\"\"",
+        "é",
+        "{",
+        "}",
+        "XX",
+        "ff",
+        "10.0.0.1-0",
+        "10.0.0.255-254",
+    ];
+    let lines: Vec<&str> = base.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(kw) = line.split_whitespace().next() else {
+            continue;
+        };
+        if kw == "}" {
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        for w in odd {
+            let mut text = lines.clone();
+            let changed = format!(
+                "{indent}{kw} {w}{}",
+                if line.ends_with('{') { " {" } else { "" }
+            );
+            text[i] = &changed;
+            let _ = load_text(&(text.join("\n") + "\n"), &FakeHost::new());
+            let leading = format!("{indent}{w} 80");
+            text[i] = &leading;
+            let _ = load_text(&(text.join("\n") + "\n"), &FakeHost::new());
+        }
+    }
+}

@@ -85,7 +85,7 @@ fn keyword(
         "url" => {
             if http.urls.len() >= limits::MAX_URLS_PER_CHECKER {
                 let msg = format!(
-                    "url is more than MAX_URLS_PER_CHECKER ({}) - ignoring",
+                    "url: this checker has more than MAX_URLS_PER_CHECKER ({}) urls - ignoring",
                     limits::MAX_URLS_PER_CHECKER
                 );
                 ctx.error(k.loc, msg);

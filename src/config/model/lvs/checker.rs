@@ -47,14 +47,14 @@ pub fn parse(
     for c in built {
         if rs.checkers.len() >= limits::MAX_CHECKERS_PER_RS {
             let msg = format!(
-                "{} is more than MAX_CHECKERS_PER_RS ({}) - ignoring",
+                "{}: this real server has more than MAX_CHECKERS_PER_RS ({}) checkers - ignoring",
                 n.kw,
                 limits::MAX_CHECKERS_PER_RS
             );
             ctx.error(n.loc, msg);
         } else if *total >= limits::MAX_CHECKERS {
             let msg = format!(
-                "{} is more than MAX_CHECKERS ({}) - ignoring",
+                "{}: the configuration has more than MAX_CHECKERS ({}) checkers - ignoring",
                 n.kw,
                 limits::MAX_CHECKERS
             );

@@ -73,7 +73,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node, groups: &mut Vec<VsGroup>) -> Result<()
         ctx.error(node.end, msg);
     } else if groups.len() >= limits::MAX_VS_GROUPS {
         let msg = format!(
-            "virtual server group {} is more than MAX_VS_GROUPS ({}) - ignoring",
+            "virtual server group {}: the configuration has more than MAX_VS_GROUPS ({}) groups - ignoring",
             group.name,
             limits::MAX_VS_GROUPS
         );

@@ -83,13 +83,13 @@ pub fn parse(
 fn over_limit(in_vs: usize, total: usize) -> Option<String> {
     if in_vs >= limits::MAX_REAL_SERVERS_PER_VS {
         return Some(format!(
-            "real server is more than MAX_REAL_SERVERS_PER_VS ({}) - skipping",
+            "real server: this virtual server has more than MAX_REAL_SERVERS_PER_VS ({}) real servers - skipping",
             limits::MAX_REAL_SERVERS_PER_VS
         ));
     }
     (total >= limits::MAX_REAL_SERVERS).then(|| {
         format!(
-            "real server is more than MAX_REAL_SERVERS ({}) - skipping",
+            "real server: the configuration has more than MAX_REAL_SERVERS ({}) real servers - skipping",
             limits::MAX_REAL_SERVERS
         )
     })

@@ -1141,7 +1141,7 @@ fn capacity_of_checkers_per_real_server() {
         [(
             6 + 2 * limits::MAX_CHECKERS_PER_RS as u32,
             format!(
-                "TCP_CHECK is more than MAX_CHECKERS_PER_RS ({}) - ignoring",
+                "TCP_CHECK: this real server has more than MAX_CHECKERS_PER_RS ({}) checkers - ignoring",
                 limits::MAX_CHECKERS_PER_RS
             )
         )]
@@ -1308,4 +1308,27 @@ virtual_server 10.0.0.1 80 {
             let _ = load_text(&(text.join("\n") + "\n"), &FakeHost::new());
         }
     }
+}
+
+#[test]
+fn capacity_of_real_servers_per_virtual_server() {
+    let n = limits::MAX_REAL_SERVERS_PER_VS;
+    let servers: String = (0..=n)
+        .map(|i| format!(" real_server 10.1.{}.{} 80 {{\n }}\n", i / 256, i % 256))
+        .collect();
+    let text = format!(
+        "virtual_server 10.0.0.1 80 {{\n protocol TCP\n lb_algo rr\n lb_kind NAT\n{servers}}}\n"
+    );
+    let l = load_text(&text, &FakeHost::new());
+    assert_eq!(l.exit_code(), 5);
+    assert_eq!(lvs_of(&l).virtual_servers[0].real_servers.len(), n);
+    assert_eq!(
+        check(&text).1,
+        [(
+            5 + 2 * n as u32,
+            format!(
+                "real server: this virtual server has more than MAX_REAL_SERVERS_PER_VS ({n}) real servers - skipping"
+            )
+        )]
+    );
 }

@@ -34,7 +34,7 @@ pub fn parse(
     };
     if d.vss.len() >= limits::MAX_VIRTUAL_SERVERS {
         let msg = format!(
-            "virtual server is more than MAX_VIRTUAL_SERVERS ({}) - ignoring",
+            "virtual server: the configuration has more than MAX_VIRTUAL_SERVERS ({}) virtual servers - ignoring",
             limits::MAX_VIRTUAL_SERVERS
         );
         ctx.error(node.loc, msg);

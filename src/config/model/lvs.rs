@@ -642,6 +642,25 @@ pub struct VirtualServer {
     pub loc: Loc,
 }
 
+impl VirtualServer {
+    /// The name keepalived gives the service in its log lines: `[ip]:tcp:port`, `FWM n`
+    /// or `[group]:n`.
+    pub fn name(&self) -> String {
+        match &self.service {
+            Service::Addr { ip, port } => names::trio(ip, self.protocol, *port),
+            Service::Fwmark(mark) => format!("FWM {mark}"),
+            Service::Group { name, seq } => format!("[{name}]:{seq}"),
+        }
+    }
+}
+
+impl RealServer {
+    /// The name keepalived gives the server in its log lines: `[ip]:tcp:port`.
+    pub fn name(&self, vs: &VirtualServer) -> String {
+        names::trio(&self.ip, vs.protocol, self.port)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lvs {
     pub ssl: Option<Ssl>,

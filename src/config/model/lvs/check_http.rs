@@ -21,7 +21,6 @@ pub fn parse(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraf
         enable_sni: false,
         fast_recovery: false,
     };
-    // The kind is filled in once the block is read.
     let mut c = CheckerDraft::new(CheckKind::Tcp, rs, true, n.loc);
     c.default_delay_before_retry = Some(Duration::from_secs(3));
     for k in &n.children {

@@ -19,6 +19,7 @@ const TIMEOUT_MAX: u32 = u32::MAX / 1_000_000;
 /// None when keepalived drops the checker (reported).
 pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>, Fatal> {
     let mut c = CheckerDraft {
+        // Set once the block is read.
         kind: CheckKind::Tcp,
         conn: None,
         alpha: None,

@@ -69,6 +69,8 @@ pub fn parse(
 
 impl CheckerDraft {
     /// A new checker of `kind` for `rs`, with a connection to it unless `conn` is false.
+    /// Checkers with their own data pass a placeholder kind and set it at the end of the
+    /// block.
     pub fn new(kind: CheckKind, rs: &RsDraft, conn: bool, loc: Loc) -> CheckerDraft {
         CheckerDraft {
             kind,

@@ -496,6 +496,8 @@ virtual_server group G {
         }
     );
     assert_eq!(vs[1].family, Some(Family::Inet));
+    assert_eq!(vs[1].name(), "[G]:1");
+    assert_eq!(vs[1].real_servers[0].name(&vs[1]), "[10.0.0.3]:udp:81");
     // Group services keep the configured real server ports.
     assert_eq!(vs[1].real_servers[0].port, 81);
 }

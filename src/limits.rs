@@ -52,6 +52,8 @@ pub const MAX_VIRTUAL_SERVERS: usize = 1024;
 pub const MAX_VS_GROUPS: usize = 256;
 /// Most entries (addresses, ranges, fwmarks) in one `virtual_server_group`.
 pub const MAX_VSG_ENTRIES: usize = 1024;
+/// Most addresses (one IPVS service each) over the ranges of one `virtual_server_group`.
+pub const MAX_VSG_ADDRESSES: usize = 65_536;
 /// Most `real_server` blocks in one virtual server.
 pub const MAX_REAL_SERVERS_PER_VS: usize = 1024;
 /// Most real servers over all virtual servers.
@@ -94,6 +96,7 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_VIRTUAL_SERVERS", MAX_VIRTUAL_SERVERS),
     ("MAX_VS_GROUPS", MAX_VS_GROUPS),
     ("MAX_VSG_ENTRIES", MAX_VSG_ENTRIES),
+    ("MAX_VSG_ADDRESSES", MAX_VSG_ADDRESSES),
     ("MAX_REAL_SERVERS_PER_VS", MAX_REAL_SERVERS_PER_VS),
     ("MAX_REAL_SERVERS", MAX_REAL_SERVERS),
     ("MAX_CHECKERS", MAX_CHECKERS),

@@ -1,0 +1,297 @@
+//! What the keyword handlers build before validation: keepalived's objects as they stand
+//! while the configuration is read, with "unset" kept apart from every default.
+
+use std::cell::Cell;
+use std::net::IpAddr;
+
+use super::{
+    CheckKind, Family, FileCheck, Granularity, Protocol, SchedFlags, Scheduler, Ssl, Tunnel,
+    VsGroup,
+};
+use crate::config::ctx::Ctx;
+use crate::config::diag::Loc;
+use crate::config::host::User;
+use crate::config::model::global::Global;
+use crate::config::model::script::Script;
+use crate::config::model::vrrp::{TrackFile, Vrrp};
+use crate::config::parser::Node;
+use crate::time::Duration;
+
+/// keepalived's default `delay_loop`.
+pub const DEFAULT_DELAY_LOOP: Duration = Duration::from_secs(60);
+/// keepalived's default connection timeout of virtual servers.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// `persistence_timeout` without a value, and forced persistence.
+pub const DEFAULT_PERSISTENCE: u32 = 360;
+
+/// The forwarding method alone; tunnel options are kept beside it, as keepalived does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Nat,
+    Dr,
+    Tun,
+}
+
+/// A forwarding setting while reading: the method (None = not set yet) and the tunnel
+/// options last accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Fwd {
+    pub method: Option<Method>,
+    pub tunnel: Tunnel,
+}
+
+/// What a virtual server line names, before groups are linked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Svc {
+    Addr { ip: IpAddr, port: u16 },
+    Fwmark(u32),
+    Group(String),
+}
+
+/// Checker timing as set on a virtual or real server (None = unset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Timing {
+    pub retry: Option<u32>,
+    pub delay_before_retry: Option<Duration>,
+    pub warmup: Option<Duration>,
+    pub delay_loop: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SorryDraft {
+    pub ip: IpAddr,
+    pub port: u16,
+    pub fwd: Fwd,
+    pub inhibit: bool,
+    pub loc: Loc,
+}
+
+/// A checker connection as configured; unset address and port are the real server's.
+#[derive(Clone, Debug, Default)]
+pub struct ConnDraft {
+    pub ip: Option<IpAddr>,
+    pub port: Option<u16>,
+    /// The family the destination has before any `connect_ip` (None: SMTP_CHECK's,
+    /// which keepalived leaves unset until the end of the block).
+    pub rs_family: Option<Family>,
+    pub bind_ip: Option<IpAddr>,
+    pub bind_port: Option<u16>,
+    pub bind_if: Option<String>,
+    pub timeout: Option<Duration>,
+    pub fwmark: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckerDraft {
+    pub kind: CheckKind,
+    pub conn: Option<ConnDraft>,
+    pub alpha: Option<bool>,
+    pub timing: Timing,
+    pub log_all_failures: bool,
+    /// The checker type's retry default (1; DNS 3; MISC 0).
+    pub default_retry: u32,
+    /// The checker type's delay_before_retry default; None = its delay_loop.
+    pub default_delay_before_retry: Option<Duration>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct RsDraft {
+    pub ip: IpAddr,
+    /// As configured; 0 = none.
+    pub port: u16,
+    pub fwd: Fwd,
+    pub weight: Option<u32>,
+    pub u_threshold: u32,
+    pub l_threshold: u32,
+    pub inhibit: Option<bool>,
+    pub alpha: Option<bool>,
+    pub notify_up: Option<Script>,
+    pub notify_down: Option<Script>,
+    pub timing: Timing,
+    pub smtp_alert: Option<bool>,
+    pub virtualhost: Option<String>,
+    pub checkers: Vec<CheckerDraft>,
+    pub file_checks: Vec<FileCheck>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct VsDraft {
+    pub svc: Svc,
+    pub af: Option<Family>,
+    pub sched: Option<Scheduler>,
+    pub sched_flags: SchedFlags,
+    pub ops: bool,
+    pub fwd: Fwd,
+    pub persistence_timeout: u32,
+    pub persistence_granularity: Option<Granularity>,
+    pub persistence_engine: Option<String>,
+    pub protocol: Option<Protocol>,
+    pub ha_suspend: bool,
+    pub alpha: bool,
+    pub omega: bool,
+    pub inhibit: bool,
+    pub smtp_alert: Option<bool>,
+    pub virtualhost: Option<String>,
+    pub quorum: u32,
+    pub quorum_loc: Option<Loc>,
+    pub hysteresis: u32,
+    pub quorum_up: Option<Script>,
+    pub quorum_down: Option<Script>,
+    pub weight: u32,
+    pub timing: Timing,
+    pub sorry: Option<SorryDraft>,
+    pub rs: Vec<RsDraft>,
+    pub loc: Loc,
+}
+
+impl VsDraft {
+    pub fn new(svc: Svc, loc: Loc) -> VsDraft {
+        let af = match &svc {
+            Svc::Addr { ip, .. } => Some(Family::of(ip)),
+            _ => None,
+        };
+        VsDraft {
+            svc,
+            af,
+            sched: None,
+            sched_flags: SchedFlags::default(),
+            ops: false,
+            fwd: Fwd::default(),
+            persistence_timeout: 0,
+            persistence_granularity: None,
+            persistence_engine: None,
+            protocol: None,
+            ha_suspend: false,
+            alpha: false,
+            omega: false,
+            inhibit: false,
+            smtp_alert: None,
+            virtualhost: None,
+            quorum: 1,
+            quorum_loc: None,
+            hysteresis: 0,
+            quorum_up: None,
+            quorum_down: None,
+            weight: 1,
+            timing: Timing::default(),
+            sorry: None,
+            rs: Vec::new(),
+            loc,
+        }
+    }
+
+    /// keepalived names a group virtual server by its group in parse-time messages, and
+    /// prints "(null)" for the others.
+    pub fn group_name(&self) -> &str {
+        match &self.svc {
+            Svc::Group(name) => name,
+            _ => "(null)",
+        }
+    }
+}
+
+/// Everything read so far.
+#[derive(Default)]
+pub struct Drafts {
+    pub ssl: Option<Ssl>,
+    pub groups: Vec<VsGroup>,
+    pub vss: Vec<VsDraft>,
+    pub real_servers: usize,
+    pub checkers: usize,
+}
+
+/// What the LVS builders need from the rest of the configuration.
+pub struct Env<'a> {
+    pub global: &'a Global,
+    pub track_files: Vec<(&'a TrackFile, usize)>,
+    default_user: DefaultUser,
+    default_user_used: Cell<bool>,
+}
+
+/// keepalived's default script user, and what it logs the first time it is needed.
+struct DefaultUser {
+    /// None when keepalived could not set it.
+    user: Option<User>,
+    /// `keepalived_script` was looked up and does not exist.
+    keepalived_script_missing: bool,
+    /// keepalived reports the failure (script security without `keepalived_script`).
+    reported: bool,
+}
+
+impl<'a> Env<'a> {
+    pub fn new(ctx: &mut Ctx, global: &'a Global, vrrp: &'a Vrrp, nodes: &[Node]) -> Env<'a> {
+        // Only `track_file` blocks read before a virtual server are visible to it; one
+        // whose root node is not found counts as read first.
+        let track_files = vrrp
+            .track_files
+            .iter()
+            .map(|t| (t, nodes.iter().position(|n| n.loc == t.loc).unwrap_or(0)))
+            .collect();
+        Env {
+            global,
+            track_files,
+            default_user: default_script_user(ctx, global, nodes),
+            default_user_used: Cell::new(false),
+        }
+    }
+
+    /// The user of a script configured without one (None: the script is refused).
+    /// keepalived logs the lookup of `keepalived_script`, and its failure, once.
+    pub fn script_user(&self, ctx: &mut Ctx, loc: Loc) -> Option<User> {
+        let d = &self.default_user;
+        if !self.default_user_used.replace(true) {
+            if d.keepalived_script_missing {
+                ctx.info(loc, "Script user 'keepalived_script' does not exist");
+            }
+            if d.reported {
+                ctx.error(
+                    loc,
+                    "Unable to set default user keepalived_script for script",
+                );
+            }
+        }
+        d.user
+    }
+
+    /// The `track_file` called `name` defined before root node `index`.
+    pub fn track_file(&self, name: &str, index: usize) -> Option<&'a TrackFile> {
+        self.track_files
+            .iter()
+            .find(|(t, i)| t.name == name && *i < index)
+            .map(|(t, _)| *t)
+    }
+}
+
+/// `script_user` if given (a failed lookup disables defaults for good), else
+/// `keepalived_script` if it exists, else root, except that with `enable_script_security`
+/// a missing `keepalived_script` is a failure.
+fn default_script_user(ctx: &Ctx, global: &Global, nodes: &[Node]) -> DefaultUser {
+    let configured: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.kw == "global_defs")
+        .flat_map(|n| n.children.iter())
+        .filter(|n| n.kw == "script_user" && !n.args.is_empty())
+        .collect();
+    if !configured.is_empty() {
+        let all_known = configured.iter().all(|n| {
+            let user_ok = n.arg(0).is_some_and(|u| ctx.host.user(u).is_some());
+            let group_ok = n.arg(1).map_or(true, |g| ctx.host.group(g).is_some());
+            user_ok && group_ok
+        });
+        return DefaultUser {
+            user: all_known.then_some(global.script_user),
+            keepalived_script_missing: false,
+            reported: false,
+        };
+    }
+    let missing = ctx.host.user("keepalived_script").is_none();
+    let fails = missing && global.enable_script_security;
+    DefaultUser {
+        user: (!fails).then_some(global.script_user),
+        keepalived_script_missing: missing,
+        reported: fails,
+    }
+}

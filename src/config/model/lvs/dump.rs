@@ -1,0 +1,335 @@
+//! The `-d` text of the LVS model: every effective value, in keepalived's block syntax.
+//! Script users are shown as ids in a trailing comment (the model keeps no names).
+
+use super::{
+    CheckDefaults, CheckKind, Checker, FileCheck, Forwarding, Granularity, GroupEntry, HexPattern,
+    HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum, TunnelKind,
+    VirtualServer, VsGroup,
+};
+use crate::config::dump::Dump;
+use crate::config::model::script::Script;
+
+pub fn lvs(l: &Lvs, d: &mut Dump) {
+    if let Some(s) = &l.ssl {
+        ssl(s, d);
+    }
+    for g in &l.groups {
+        group(g, d);
+    }
+    for vs in &l.virtual_servers {
+        virtual_server(vs, d);
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn ssl(s: &Ssl, d: &mut Dump) {
+    d.block("SSL", |d| {
+        d.opt("password", s.password.as_ref());
+        d.opt("ca", s.ca.as_ref());
+        d.opt("certificate", s.certificate.as_ref());
+        d.opt("key", s.key.as_ref());
+    });
+}
+
+/// `IP [PORT]`, without a zero port.
+fn ip_port(ip: impl std::fmt::Display, port: u16) -> String {
+    if port == 0 {
+        ip.to_string()
+    } else {
+        format!("{ip} {port}")
+    }
+}
+
+fn group(g: &VsGroup, d: &mut Dump) {
+    d.block(&format!("virtual_server_group {}", g.name), |d| {
+        for e in &g.entries {
+            match e {
+                GroupEntry::Range {
+                    first, last, port, ..
+                } if first == last => d.raw(&ip_port(first, *port)),
+                GroupEntry::Range {
+                    first, last, port, ..
+                } => d.raw(&ip_port(format!("{first}-{last}"), *port)),
+                GroupEntry::Fwmark { mark, family, .. } => match family {
+                    Some(f) => d.raw(&format!("fwmark {mark} {}", f.word())),
+                    None => d.raw(&format!("fwmark {mark}")),
+                },
+            }
+        }
+    });
+}
+
+fn forwarding(f: &Forwarding) -> String {
+    let t = match f {
+        Forwarding::Nat => return "NAT".into(),
+        Forwarding::Dr => return "DR".into(),
+        Forwarding::Tun(t) => t,
+    };
+    let kind = match t.kind {
+        TunnelKind::Ipip => return "TUN type ipip".into(),
+        TunnelKind::Gue { port } => format!("gue port {port}"),
+        TunnelKind::Gre => "gre".into(),
+    };
+    let csum = match t.checksum {
+        TunnelChecksum::NoCsum => "nocsum",
+        TunnelChecksum::Csum => "csum",
+        TunnelChecksum::RemCsum => "remcsum",
+    };
+    format!("TUN type {kind} {csum}")
+}
+
+/// `KEYWORD "command line"` with the user's ids as a comment.
+fn script(kw: &str, s: &Script, d: &mut Dump) {
+    let words: Vec<String> = s
+        .args
+        .iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(char::is_whitespace) {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    d.raw(&format!(
+        "{kw} \"{}\" # uid {} gid {}",
+        words.join(" "),
+        s.user.uid,
+        s.user.gid
+    ));
+}
+
+fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
+    let header = match &vs.service {
+        Service::Addr { ip, port } => format!("virtual_server {}", ip_port(ip, *port)),
+        Service::Fwmark(m) => format!("virtual_server fwmark {m}"),
+        Service::Group { name, .. } => format!("virtual_server group {name}"),
+    };
+    d.block(&header, |d| {
+        d.opt("ip_family", vs.family.map(|f| f.word()));
+        d.opt("protocol", vs.protocol.map(|p| p.word()));
+        d.kv("lvs_sched", vs.scheduler.name());
+        sched_flags(vs, d);
+        if vs.ops {
+            d.raw("ops");
+        }
+        d.kv("lvs_method", forwarding(&vs.forwarding));
+        d.opt("persistence_timeout", vs.persistence_timeout);
+        match vs.persistence_granularity {
+            Some(Granularity::V4(m)) => d.kv("persistence_granularity", m),
+            Some(Granularity::V6(p)) => d.kv("persistence_granularity", p),
+            None => {}
+        }
+        d.opt("persistence_engine", vs.persistence_engine.as_ref());
+        for (set, kw) in [
+            (vs.ha_suspend, "ha_suspend"),
+            (vs.alpha, "alpha"),
+            (vs.omega, "omega"),
+            (vs.inhibit_on_failure, "inhibit_on_failure"),
+        ] {
+            if set {
+                d.raw(kw);
+            }
+        }
+        d.kv("quorum", vs.quorum);
+        d.kv("hysteresis", vs.hysteresis);
+        if let Some(s) = &vs.quorum_up {
+            script("quorum_up", s, d);
+        }
+        if let Some(s) = &vs.quorum_down {
+            script("quorum_down", s, d);
+        }
+        if let Some(s) = &vs.sorry_server {
+            sorry_server(s, d);
+        }
+        d.opt("virtualhost", vs.virtualhost.as_ref());
+        d.kv("smtp_alert", yes_no(vs.smtp_alert));
+        d.kv("weight", vs.weight);
+        defaults(&vs.defaults, d);
+        for rs in &vs.real_servers {
+            real_server(rs, d);
+        }
+    });
+}
+
+fn sched_flags(vs: &VirtualServer, d: &mut Dump) {
+    let f = vs.sched_flags;
+    let (one, two) = match vs.scheduler {
+        Scheduler::Sh => ("sh-fallback", "sh-port"),
+        Scheduler::Mh => ("mh-fallback", "mh-port"),
+        _ => ("flag-1", "flag-2"),
+    };
+    for (set, kw) in [(f.flag1, one), (f.flag2, two), (f.flag3, "flag-3")] {
+        if set {
+            d.raw(kw);
+        }
+    }
+}
+
+fn sorry_server(s: &SorryServer, d: &mut Dump) {
+    d.kv("sorry_server", ip_port(s.ip, s.port));
+    d.kv("sorry_server_lvs_method", forwarding(&s.forwarding));
+    if s.inhibit {
+        d.raw("sorry_server_inhibit");
+    }
+}
+
+fn defaults(c: &CheckDefaults, d: &mut Dump) {
+    d.kv("delay_loop", c.delay_loop);
+    d.kv("connect_timeout", c.connect_timeout);
+    d.opt("retry", c.retry);
+    d.opt("delay_before_retry", c.delay_before_retry);
+    d.opt("warmup", c.warmup);
+}
+
+fn real_server(rs: &RealServer, d: &mut Dump) {
+    d.block(&format!("real_server {}", ip_port(rs.ip, rs.port)), |d| {
+        d.kv("weight", rs.weight);
+        d.kv("lvs_method", forwarding(&rs.forwarding));
+        d.kv("uthreshold", rs.u_threshold);
+        d.kv("lthreshold", rs.l_threshold);
+        d.kv("inhibit_on_failure", yes_no(rs.inhibit_on_failure));
+        d.kv("alpha", yes_no(rs.defaults.alpha));
+        if let Some(s) = &rs.notify_up {
+            script("notify_up", s, d);
+        }
+        if let Some(s) = &rs.notify_down {
+            script("notify_down", s, d);
+        }
+        d.kv("smtp_alert", yes_no(rs.smtp_alert));
+        d.opt("virtualhost", rs.virtualhost.as_ref());
+        defaults(&rs.defaults, d);
+        for c in &rs.checkers {
+            checker(c, d);
+        }
+        for f in &rs.file_checks {
+            file_check(f, d);
+        }
+    });
+}
+
+fn checker(c: &Checker, d: &mut Dump) {
+    d.block(c.kind.keyword(), |d| {
+        if let Some(k) = &c.conn {
+            d.kv("connect_ip", k.ip);
+            d.kv("connect_port", k.port);
+            d.opt("bindto", k.bind_ip);
+            d.opt("bind_port", k.bind_port);
+            d.opt("bind_if", k.bind_if.as_ref());
+            d.kv("connect_timeout", k.timeout);
+            if k.fwmark != 0 {
+                d.kv("fwmark", k.fwmark);
+            }
+        }
+        d.kv("retry", c.retry);
+        d.kv("delay_before_retry", c.delay_before_retry);
+        d.kv("warmup", c.warmup);
+        d.kv("delay_loop", c.delay_loop);
+        d.kv("alpha", yes_no(c.alpha));
+        d.kv("log_all_failures", yes_no(c.log_all_failures));
+        kind(&c.kind, d);
+    });
+}
+
+fn kind(k: &CheckKind, d: &mut Dump) {
+    match k {
+        CheckKind::Tcp | CheckKind::Ping => {}
+        CheckKind::Http(h) | CheckKind::Ssl(h) => http(h, d),
+        CheckKind::Smtp { helo_name } => d.kv("helo_name", helo_name),
+        CheckKind::Dns(x) => {
+            d.kv("type", x.qtype.word());
+            if !x.name.is_empty() {
+                d.kv("name", &x.name);
+            }
+        }
+        CheckKind::Misc(m) => {
+            script("misc_path", &m.script, d);
+            d.kv("misc_timeout", m.timeout);
+            if m.dynamic {
+                d.raw("misc_dynamic");
+            }
+        }
+        CheckKind::Udp(u) => {
+            if let Some(p) = &u.payload {
+                d.kv(
+                    "payload",
+                    hex(&HexPattern {
+                        data: p.clone(),
+                        mask: None,
+                    }),
+                );
+            }
+            match (&u.reply, u.require_reply) {
+                (Some(r), _) => d.kv("require_reply", hex(r)),
+                (None, true) => d.raw("require_reply"),
+                (None, false) => {}
+            }
+            d.kv("min_reply_length", u.min_reply_len);
+            d.kv("max_reply_length", u.max_reply_len);
+        }
+    }
+}
+
+fn http(h: &HttpCheck, d: &mut Dump) {
+    d.opt("virtualhost", h.virtualhost.as_ref());
+    d.kv("http_protocol", h.http_protocol.word());
+    d.kv("enable_sni", yes_no(h.enable_sni));
+    d.kv("fast_recovery", yes_no(h.fast_recovery));
+    for u in &h.urls {
+        d.block("url", |d| {
+            d.kv("path", &u.path);
+            if let Some(dg) = &u.digest {
+                let text: String = dg.iter().map(|b| format!("{b:02x}")).collect();
+                d.kv("digest", text);
+            }
+            let codes: Vec<String> = u
+                .status_codes
+                .ranges()
+                .into_iter()
+                .map(|(lo, hi)| {
+                    if lo == hi {
+                        lo.to_string()
+                    } else {
+                        format!("{lo}-{hi}")
+                    }
+                })
+                .collect();
+            d.kv("status_code", codes.join(" "));
+            d.opt("virtualhost", u.virtualhost.as_ref());
+        });
+    }
+}
+
+/// Hex bytes, `X` for wildcard nibbles.
+fn hex(p: &HexPattern) -> String {
+    let mut out = String::new();
+    for (i, b) in p.data.iter().enumerate() {
+        let m = p.mask.as_ref().and_then(|m| m.get(i)).copied().unwrap_or(0);
+        for (shift, nib_mask) in [(4, 0xf0), (0, 0x0f)] {
+            if m & nib_mask != 0 {
+                out.push('X');
+            } else {
+                out.push_str(&format!("{:x}", (b >> shift) & 0xf));
+            }
+        }
+    }
+    out
+}
+
+fn file_check(f: &FileCheck, d: &mut Dump) {
+    d.block("FILE_CHECK", |d| {
+        d.kv("track_file", &f.track_file);
+        if f.reverse {
+            d.raw(&format!("weight {} reverse", f.weight));
+        } else {
+            d.kv("weight", f.weight);
+        }
+    });
+}

@@ -696,7 +696,7 @@ impl Lvs {
 /// Builds the LVS configuration from the root nodes (`vrrp` gives the `track_file`s that
 /// FILE_CHECK refers to), then validates it as keepalived's checker process does.
 pub fn build(ctx: &mut Ctx, global: &Global, vrrp: &Vrrp, nodes: &[Node]) -> Result<Lvs, Fatal> {
-    let env = draft::Env::new(ctx, global, vrrp, nodes);
+    let env = draft::Env::new(global, vrrp, nodes);
     let mut d = draft::Drafts::default();
     for (index, node) in nodes.iter().enumerate() {
         match node.kw {

@@ -6,7 +6,7 @@ use super::{CheckKind, MiscCheck};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
 use crate::config::host::User;
-use crate::config::model::script::{lookup_user, Run, Script};
+use crate::config::model::script::{lookup_user, Kind as ScriptKind, Script};
 use crate::config::parser::Node;
 use crate::config::text::tokenize_quoted_escaped;
 use crate::config::value;
@@ -82,7 +82,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
     };
     let user = match user {
         Some(u) => u,
-        None => match env.script_user(ctx, n.end) {
+        None => match env.global.default_script_user(ctx, n.end) {
             Some(u) => u,
             None => {
                 let msg = format!(
@@ -95,12 +95,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         },
     };
     c.kind = CheckKind::Misc(MiscCheck {
-        script: Script {
-            args,
-            user,
-            loc: path_loc,
-            run: Run::Unchecked,
-        },
+        script: Script::new(args, user, path_loc, ScriptKind::Misc),
         timeout,
         dynamic,
     });

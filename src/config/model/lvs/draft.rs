@@ -1,16 +1,13 @@
 //! What the keyword handlers build before validation: keepalived's objects as they stand
 //! while the configuration is read, with "unset" kept apart from every default.
 
-use std::cell::Cell;
 use std::net::IpAddr;
 
 use super::{
     CheckKind, Family, FileCheck, Granularity, Protocol, SchedFlags, Scheduler, Ssl, Tunnel,
     VsGroup,
 };
-use crate::config::ctx::Ctx;
 use crate::config::diag::Loc;
-use crate::config::host::User;
 use crate::config::model::global::Global;
 use crate::config::model::script::Script;
 use crate::config::model::vrrp::{TrackFile, Vrrp};
@@ -207,22 +204,10 @@ pub struct Drafts {
 pub struct Env<'a> {
     pub global: &'a Global,
     pub track_files: Vec<(&'a TrackFile, usize)>,
-    default_user: DefaultUser,
-    default_user_used: Cell<bool>,
-}
-
-/// keepalived's default script user, and what it logs the first time it is needed.
-struct DefaultUser {
-    /// None when keepalived could not set it.
-    user: Option<User>,
-    /// `keepalived_script` was looked up and does not exist.
-    keepalived_script_missing: bool,
-    /// keepalived reports the failure (script security without `keepalived_script`).
-    reported: bool,
 }
 
 impl<'a> Env<'a> {
-    pub fn new(ctx: &mut Ctx, global: &'a Global, vrrp: &'a Vrrp, nodes: &[Node]) -> Env<'a> {
+    pub fn new(global: &'a Global, vrrp: &'a Vrrp, nodes: &[Node]) -> Env<'a> {
         // Only `track_file` blocks read before a virtual server are visible to it; one
         // whose root node is not found counts as read first.
         let track_files = vrrp
@@ -233,27 +218,7 @@ impl<'a> Env<'a> {
         Env {
             global,
             track_files,
-            default_user: default_script_user(ctx, global, nodes),
-            default_user_used: Cell::new(false),
         }
-    }
-
-    /// The user of a script configured without one (None: the script is refused).
-    /// keepalived logs the lookup of `keepalived_script`, and its failure, once.
-    pub fn script_user(&self, ctx: &mut Ctx, loc: Loc) -> Option<User> {
-        let d = &self.default_user;
-        if !self.default_user_used.replace(true) {
-            if d.keepalived_script_missing {
-                ctx.info(loc, "Script user 'keepalived_script' does not exist");
-            }
-            if d.reported {
-                ctx.error(
-                    loc,
-                    "Unable to set default user keepalived_script for script",
-                );
-            }
-        }
-        d.user
     }
 
     /// The `track_file` called `name` defined before root node `index`.
@@ -262,36 +227,5 @@ impl<'a> Env<'a> {
             .iter()
             .find(|(t, i)| t.name == name && *i < index)
             .map(|(t, _)| *t)
-    }
-}
-
-/// `script_user` if given (a failed lookup disables defaults for good), else
-/// `keepalived_script` if it exists, else root, except that with `enable_script_security`
-/// a missing `keepalived_script` is a failure.
-fn default_script_user(ctx: &Ctx, global: &Global, nodes: &[Node]) -> DefaultUser {
-    let configured: Vec<&Node> = nodes
-        .iter()
-        .filter(|n| n.kw == "global_defs")
-        .flat_map(|n| n.children.iter())
-        .filter(|n| n.kw == "script_user" && !n.args.is_empty())
-        .collect();
-    if !configured.is_empty() {
-        let all_known = configured.iter().all(|n| {
-            let user_ok = n.arg(0).is_some_and(|u| ctx.host.user(u).is_some());
-            let group_ok = n.arg(1).map_or(true, |g| ctx.host.group(g).is_some());
-            user_ok && group_ok
-        });
-        return DefaultUser {
-            user: all_known.then_some(global.script_user),
-            keepalived_script_missing: false,
-            reported: false,
-        };
-    }
-    let missing = ctx.host.user("keepalived_script").is_none();
-    let fails = missing && global.enable_script_security;
-    DefaultUser {
-        user: (!fails).then_some(global.script_user),
-        keepalived_script_missing: missing,
-        reported: fails,
     }
 }

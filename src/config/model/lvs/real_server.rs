@@ -174,6 +174,6 @@ fn notify(
         ctx.error(n.loc, msg);
         return Ok(());
     }
-    *slot = notify_script(ctx, env, n, "notify");
+    *slot = notify_script(ctx, env, n, "notify")?;
     Ok(())
 }

@@ -11,7 +11,6 @@ use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
 use crate::config::model::script::{self, Script};
 use crate::config::parser::Node;
-use crate::config::text::tokenize_quoted_escaped;
 use crate::config::value;
 use crate::limits;
 
@@ -350,20 +349,18 @@ fn quorum_script(
         ctx.error(n.loc, msg);
         return Ok(());
     }
-    *slot = notify_script(ctx, env, n, "quorum");
+    *slot = notify_script(ctx, env, n, "quorum")?;
     Ok(())
 }
 
-/// keepalived's `notify_script_init()` for checker scripts; the default user is looked up
-/// only when the line names none.
-pub fn notify_script(ctx: &mut Ctx, env: &Env, n: &Node, kind: &str) -> Option<Script> {
-    let has_user = tokenize_quoted_escaped(&n.raw).is_some_and(|w| w.len() > 2);
-    let default = if has_user {
-        None
-    } else {
-        env.script_user(ctx, n.loc)
-    };
-    script::parse(ctx, n, kind, default)
+/// keepalived's `notify_script_init()` for checker scripts.
+pub fn notify_script(
+    ctx: &mut Ctx,
+    env: &Env,
+    n: &Node,
+    kind: &str,
+) -> Result<Option<Script>, Fatal> {
+    script::parse(ctx, n, kind, env.global)
 }
 
 /// keepalived's end of a virtual server block: the sorry server must share the family of a

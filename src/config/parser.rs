@@ -43,14 +43,13 @@ pub fn next_root(reader: &mut Reader) -> Option<Node> {
     }
 }
 
-/// After the last root: reports blocks left open, as keepalived does at the end of the file.
+/// After the last root: reports blocks left open, as keepalived does at the end of the
+/// file, at the place of the outermost one (keepalived gives no place).
 pub fn finish(reader: &mut Reader) {
-    let depth = reader.block_depth();
-    if depth > 0 {
-        reader.report(
-            Level::MissingEob,
-            format!("There are {depth} missing '}}'s or extra '{{'s"),
-        );
+    if let Some(&first) = reader.open_blocks().first() {
+        let depth = reader.open_blocks().len();
+        let msg = format!("There are {depth} missing '}}'s or extra '{{'s");
+        reader.diags.report(first, Level::MissingEob, msg);
     }
 }
 
@@ -330,7 +329,7 @@ mod tests {
             (2, "Missing '{' at beginning of configuration block")
         );
         let (_, d) = parse_text("vrrp_instance VI_1 {\n interface eth0\n");
-        assert_eq!(msgs(&d), [(2, "There are 1 missing '}'s or extra '{'s")]);
+        assert_eq!(msgs(&d), [(1, "There are 1 missing '}'s or extra '{'s")]);
     }
 
     #[test]

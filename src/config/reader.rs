@@ -64,7 +64,8 @@ pub struct Reader<'d> {
     multi: Multi,
     residue: Option<String>,
     collecting: Option<usize>,
-    block_depth: i32,
+    /// Where each `{` still open was read (keepalived only counts them).
+    open_blocks: Vec<Loc>,
     last_loc: Loc,
     expanded: usize,
 }
@@ -90,7 +91,7 @@ impl<'d> Reader<'d> {
             multi: Multi::default(),
             residue: None,
             collecting: None,
-            block_depth: 0,
+            open_blocks: Vec::new(),
             last_loc: Loc {
                 file: main,
                 line: 0,
@@ -118,9 +119,9 @@ impl<'d> Reader<'d> {
         self.diags.report(loc, level, msg);
     }
 
-    /// Current `{` nesting as counted over the raw lines.
-    pub fn block_depth(&self) -> i32 {
-        self.block_depth
+    /// Where the `{`s still open were read, outermost first.
+    pub fn open_blocks(&self) -> &[Loc] {
+        &self.open_blocks
     }
 
     /// Applies `include_check [[+|-]read|match|wildcard_match|brace_match ...]` at once: it
@@ -659,13 +660,9 @@ impl<'d> Reader<'d> {
         self.residue = residue.map(str::to_string);
         head.truncate(head_len);
         if head == "{" {
-            self.block_depth += 1;
-        } else if head == "}" {
-            self.block_depth -= 1;
-            if self.block_depth < 0 {
-                self.report(Level::UnexpectedEob, "Extra '}' found");
-                self.block_depth = 0;
-            }
+            self.open_blocks.push(self.last_loc);
+        } else if head == "}" && self.open_blocks.pop().is_none() {
+            self.report(Level::UnexpectedEob, "Extra '}' found");
         }
         let (words, unmatched) = tokenize(&head);
         if unmatched {

@@ -8,9 +8,17 @@ use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::{load, LoadOptions};
 
 fn dump_of(path: &Path, host: &FakeHost) -> (Option<String>, i32, Vec<String>) {
-    let opts = LoadOptions { path: path.to_string_lossy().into_owned(), config_id: Some("node1".into()), all_config: false };
+    let opts = LoadOptions {
+        path: path.to_string_lossy().into_owned(),
+        config_id: Some("node1".into()),
+        all_config: false,
+    };
     let l = load(&opts, host);
-    (l.config.as_ref().map(|c| c.dump()), l.exit_code(), l.messages())
+    (
+        l.config.as_ref().map(|c| c.dump()),
+        l.exit_code(),
+        l.messages(),
+    )
 }
 
 fn files() -> Vec<PathBuf> {
@@ -36,7 +44,9 @@ fn dump_reads_back_to_itself() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for f in files() {
-        let (Some(first), _, _) = dump_of(&f, &host) else { continue };
+        let (Some(first), _, _) = dump_of(&f, &host) else {
+            continue;
+        };
         let again = dir.join("dump.conf");
         std::fs::write(&again, &first).expect("write dump");
         let (second, code, msgs) = dump_of(&again, &host);
@@ -52,5 +62,10 @@ fn dump_reads_back_to_itself() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(checked > 40, "only {checked} configurations were dumped");
-    assert!(failures.is_empty(), "{} dumps do not read back:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} dumps do not read back:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

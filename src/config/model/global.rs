@@ -125,6 +125,8 @@ pub struct Global {
     /// `script_user`, or `keepalived_script` if that user exists, else root: what a script
     /// naming no user runs as, provided [`Global::default_script_user`] allows it.
     pub script_user: User,
+    /// The `script_user` words as configured (user, optional group), for the dump.
+    pub script_user_names: Option<(String, Option<String>)>,
     /// Settles the default script user the first time a script needs it.
     pub script_user_lookup: DefaultUser,
     pub enable_script_security: bool,
@@ -207,6 +209,7 @@ impl Default for Global {
             shutdown_script: None,
             shutdown_script_timeout: Duration::from_secs(10),
             script_user: ROOT,
+            script_user_names: None,
             script_user_lookup: DefaultUser::default(),
             enable_script_security: false,
             notify_fifo: None,
@@ -550,6 +553,7 @@ impl Builder {
         };
         let user = script::lookup_user(ctx, n.loc, name, n.arg(1));
         self.g.script_user_lookup.set(user);
+        self.g.script_user_names = Some((name.to_string(), n.arg(1).map(str::to_string)));
         if user.is_none() {
             ctx.error(n.loc, "Error setting global script uid/gid");
         }

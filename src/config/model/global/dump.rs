@@ -18,6 +18,15 @@ pub fn dump(g: &Global, d: &mut Dump) {
     });
 }
 
+/// A timer keepalived only accepts above zero: its zero default is shown as a comment.
+fn nonzero_timer(d: &mut Dump, kw: &str, t: crate::time::Duration) {
+    if t.as_micros() == 0 {
+        d.raw(&format!("# {kw} 0"));
+    } else {
+        d.kv(kw, t);
+    }
+}
+
 /// `kw` when a plain flag is set.
 fn flag(d: &mut Dump, kw: &str, on: bool) {
     if on {
@@ -61,7 +70,19 @@ fn script_line(d: &mut Dump, kw: &str, s: &Script) {
 
 fn dump_scripts(g: &Global, d: &mut Dump) {
     let u = g.script_user;
-    d.raw(&format!("# script_user uid:gid {}:{}", u.uid, u.gid));
+    match &g.script_user_names {
+        Some((user, group)) => {
+            let group = group
+                .as_deref()
+                .map(|g| format!(" {g}"))
+                .unwrap_or_default();
+            d.raw(&format!(
+                "script_user {user}{group} # uid:gid {}:{}",
+                u.uid, u.gid
+            ));
+        }
+        None => d.raw(&format!("# script_user uid:gid {}:{}", u.uid, u.gid)),
+    }
     flag(d, "enable_script_security", g.enable_script_security);
     if let Some(s) = &g.startup_script {
         script_line(d, "startup_script", s);
@@ -136,8 +157,8 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
         .vrrp_garp_lower_prio_repeat
         .unwrap_or(g.vrrp_garp_master_repeat);
     d.kv("vrrp_garp_lower_prio_repeat", lower_repeat);
-    d.kv("vrrp_garp_interval", g.vrrp_garp_interval);
-    d.kv("vrrp_gna_interval", g.vrrp_gna_interval);
+    nonzero_timer(d, "vrrp_garp_interval", g.vrrp_garp_interval);
+    nonzero_timer(d, "vrrp_gna_interval", g.vrrp_gna_interval);
     flag(d, "vrrp_min_garp", g.vrrp_min_garp);
     if let Some(x) = g.vrrp_garp_extra_if {
         let all = if x.all { "all " } else { "" };
@@ -151,7 +172,7 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     );
     flag(d, "vrrp_check_unicast_src", g.vrrp_check_unicast_src);
     flag(d, "vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
-    d.kv("vrrp_startup_delay", g.vrrp_startup_delay);
+    nonzero_timer(d, "vrrp_startup_delay", g.vrrp_startup_delay);
     flag(d, "log_unknown_vrids", g.log_unknown_vrids);
     d.kv("vmac_prefix", &g.vmac_prefix);
     d.kv("vmac_addr_prefix", &g.vmac_addr_prefix);

@@ -565,7 +565,7 @@ fn dump_writes_effective_values() {
         "  vrrp_garp_master_repeat 1",
         "  vrrp_garp_master_refresh_repeat 0",
         "  vrrp_min_garp",
-        "  vrrp_garp_interval 0",
+        "  # vrrp_garp_interval 0",
         "  vrrp_mcast_group4 224.0.0.18",
         "  default_interface eth0",
         "  lvs_sync_daemon eth0 inst VI_1 id 3",

@@ -186,96 +186,175 @@ fn complete_instance(
     mut d: Draft,
     group: Option<&SyncGroup>,
 ) -> Result<(Instance, IfTracker), Stopped> {
-    let g = env.global;
-    let iname = d.name.clone();
-    let strict = d.strict.unwrap_or(g.vrrp_strict);
-    let (family, version) = family_version(ctx, g, &d, strict);
-    let vrid = d.vrid.unwrap_or(0);
-    if d.vips.is_empty() {
-        if version == Version::V3 || strict {
+    let p = protocol(ctx, env, &mut d)?;
+    let mut l = links(ctx, env, &mut d, &p, group);
+    if l.vips.is_empty() {
+        let iname = &d.name;
+        if p.version == Version::V3 || p.family == Family::V6 || p.strict {
             let msg = format!("({iname}) No VIP specified; at least one is required");
             ctx.error(d.end, msg);
             return Err(Stopped);
         }
         let msg = format!("({iname}) No VIP specified; at least one is sensible");
+        ctx.report(d.end, Level::Warning, msg);
+    }
+    let ift = std::mem::take(&mut l.ift);
+    Ok((assemble(env.global, d, p, l, group), ift))
+}
+
+/// The protocol values of an instance, worked out in keepalived's order.
+struct Protocol {
+    strict: bool,
+    family: Family,
+    version: Version,
+    priority: u8,
+    want: InitialState,
+    auth: Option<Auth>,
+    config_faults: Vec<ConfigFault>,
+    nopreempt: bool,
+    preempt_delay: Duration,
+    down_timer_adverts: u32,
+    accept: bool,
+    transport: Transport,
+    lower_prio_no_advert: bool,
+    higher_prio_send_advert: bool,
+    advert_int: Duration,
+}
+
+fn protocol(ctx: &mut Ctx, env: &mut Env, d: &mut Draft) -> Result<Protocol, Stopped> {
+    let g = env.global;
+    let strict = d.strict.unwrap_or(g.vrrp_strict);
+    let (family, version) = family_version(ctx, g, d, strict);
+    if d.vips.is_empty() {
+        if version == Version::V3 || strict {
+            let msg = format!("({}) No VIP specified; at least one is required", d.name);
+            ctx.error(d.end, msg);
+            return Err(Stopped);
+        }
+        let msg = format!("({}) No VIP specified; at least one is sensible", d.name);
         ctx.error(d.end, msg);
     }
-    let priority = d
-        .priority
-        .unwrap_or(if d.want == Some(InitialState::Master) {
-            PRIO_OWNER
-        } else {
-            100
-        });
+    let (priority, mut want) = priority_and_state(ctx, d, strict);
+    let auth = authentication(ctx, d, strict, family, version, priority, &mut want);
+    let (unicast, fault_no_peer) = unicast(ctx, d);
+    let config_faults = if fault_no_peer {
+        vec![ConfigFault::NoUnicastPeers]
+    } else {
+        Vec::new()
+    };
+    if strict && d.vmac.mac.is_some() {
+        let msg = format!(
+            "({}): cannot specify MAC address with strict mode - clearing",
+            d.name
+        );
+        ctx.error(d.at("use_vmac"), msg);
+        d.vmac.mac = None;
+    }
+    first_vip_link_local(ctx, d, family, unicast, strict);
+    move_excess_vips(ctx, d, family, version, auth);
+    let (nopreempt, preempt_delay) = preemption(ctx, d, strict, priority, want);
+    let mut down_timer_adverts = d.alloc.down_timer_adverts;
+    if down_timer_adverts != 3 && strict {
+        let msg = format!(
+            "({}) down_timer_adverts is incompatible with strict mode - resetting",
+            d.name
+        );
+        ctx.error(d.at("down_timer_adverts"), msg);
+        down_timer_adverts = 3;
+    }
+    let accept = accept_mode(ctx, env, d, strict, priority, version);
+    let transport = transport(ctx, g, d, family, unicast);
+    let (lower_prio_no_advert, higher_prio_send_advert) = advert_options(ctx, g, d, strict);
+    Ok(Protocol {
+        strict,
+        family,
+        version,
+        priority,
+        want,
+        auth,
+        config_faults,
+        nopreempt,
+        preempt_delay,
+        down_timer_adverts,
+        accept,
+        transport,
+        lower_prio_no_advert,
+        higher_prio_send_advert,
+        advert_int: advert_interval(ctx, d, version),
+    })
+}
+
+/// The base priority (255 for an initial MASTER without one) and the initial state (from
+/// the priority when unset; strict mode wants MASTER exactly for the address owner).
+fn priority_and_state(ctx: &mut Ctx, d: &Draft, strict: bool) -> (u8, InitialState) {
+    let priority = d.priority.unwrap_or(match d.want {
+        Some(InitialState::Master) => PRIO_OWNER,
+        _ => 100,
+    });
     let owner_state = if priority == PRIO_OWNER {
         InitialState::Master
     } else {
         InitialState::Backup
     };
-    let mut want = match d.want {
+    let want = match d.want {
         None => owner_state,
         Some(w) if strict && (w == InitialState::Master) != (priority == PRIO_OWNER) => {
-            let msg = format!("({iname}) State MASTER must match being address owner");
+            let msg = format!("({}) State MASTER must match being address owner", d.name);
             ctx.error(d.at("state"), msg);
             owner_state
         }
         Some(w) => w,
     };
-    let auth = authentication(ctx, &d, strict, family, version, priority, &mut want);
-    let (unicast, fault_no_peer) = unicast(ctx, &d);
-    let mut config_faults = Vec::new();
-    if fault_no_peer {
-        config_faults.push(ConfigFault::NoUnicastPeers);
-    }
-    if strict && d.vmac.mac.is_some() {
-        let msg = format!("({iname}): cannot specify MAC address with strict mode - clearing");
-        ctx.error(d.at("use_vmac"), msg);
-        d.vmac.mac = None;
-    }
-    first_vip_link_local(ctx, &d, family, unicast, strict);
-    move_excess_vips(ctx, &mut d, family, version, auth);
-    let (nopreempt, preempt_delay) = preemption(ctx, &d, strict, priority, want);
-    let mut down_timer_adverts = d.alloc.down_timer_adverts;
-    if down_timer_adverts != 3 && strict {
-        let msg =
-            format!("({iname}) down_timer_adverts is incompatible with strict mode - resetting");
-        ctx.error(d.at("down_timer_adverts"), msg);
-        down_timer_adverts = 3;
-    }
-    let accept = accept_mode(ctx, env, &d, strict, priority, version);
-    let transport = transport(ctx, g, &d, family, unicast);
-    let (lower_prio_no_advert, higher_prio_send_advert) = advert_options(ctx, g, &d, strict);
-    let advert_int = advert_interval(ctx, &d, version);
-    let vmac = resolve_vmac(ctx, env, &mut d, strict, family, vrid);
+    (priority, want)
+}
+
+/// Where an instance runs and what it follows: VMAC, addresses and tracked interfaces.
+struct Links {
+    configured: Option<String>,
+    vmac: Option<Vmac>,
+    promote_secondaries: bool,
+    vips: Vec<IpAddress>,
+    evips: Vec<IpAddress>,
+    ift: IfTracker,
+    garp: Garp,
+}
+
+fn links(
+    ctx: &mut Ctx,
+    env: &mut Env,
+    d: &mut Draft,
+    p: &Protocol,
+    group: Option<&SyncGroup>,
+) -> Links {
+    let g = env.global;
+    let vmac = resolve_vmac(ctx, env, d, p.strict, p.family, d.vrid.unwrap_or(0));
     let promote_secondaries = if d.promote_secondaries && vmac.is_some() {
-        let msg =
-            format!("({iname}) promote_secondaries is automatically set for vmacs - ignoring");
+        let msg = format!(
+            "({}) promote_secondaries is automatically set for vmacs - ignoring",
+            d.name
+        );
         ctx.error(d.at("promote_secondaries"), msg);
         false
     } else {
         d.promote_secondaries
     };
     if d.vmac.xmit_base && vmac.is_none() {
-        let msg = format!("({iname}) vmac_xmit_base is only valid with a vmac");
+        let msg = format!("({}) vmac_xmit_base is only valid with a vmac", d.name);
         ctx.error(d.at("vmac_xmit_base"), msg);
     }
     let configured = d.iface.as_ref().map(|i| i.name.clone());
     let run_if = vmac.as_ref().map(|v| v.name.clone()).or(configured.clone());
-    tracking::drop_own_interface(ctx, &mut d, configured.as_deref());
+    tracking::drop_own_interface(ctx, d, configured.as_deref());
     let in_group_no_weights = group.is_some_and(|s| !s.tracking_weight);
-    tracking::force_weights(
-        ctx,
-        &iname,
-        &mut d.tracking,
-        in_group_no_weights,
-        priority == PRIO_OWNER,
-    );
+    let iname = d.name.clone();
+    let owner = p.priority == PRIO_OWNER;
+    tracking::force_weights(ctx, &iname, &mut d.tracking, in_group_no_weights, owner);
     let mut ift = IfTracker::default();
-    tracking::own_interfaces(&d, &mut ift, configured.as_deref(), run_if.as_deref());
+    tracking::own_interfaces(d, &mut ift, configured.as_deref(), run_if.as_deref());
     let (vips, evips, extra_if) = address_interfaces(
-        &mut d,
+        d,
         &mut ift,
-        family,
+        p.family,
         configured.as_deref(),
         run_if.as_deref(),
     );
@@ -286,54 +365,63 @@ fn complete_instance(
         master_refresh_repeat: d.alloc.garp_refresh_repeat,
         lower_prio_delay: Duration::ZERO,
         lower_prio_repeat: 0,
-        extra_if: garp_extra_if(g, &d, extra_if),
+        extra_if: garp_extra_if(g, d, extra_if),
     };
-    let garp = lower_prio_garp(ctx, g, &d, strict, garp);
-    if vips.is_empty() {
-        if version == Version::V3 || family == Family::V6 || strict {
-            let msg = format!("({iname}) No VIP specified; at least one is required");
-            ctx.error(d.end, msg);
-            return Err(Stopped);
-        }
-        let msg = format!("({iname}) No VIP specified; at least one is sensible");
-        ctx.report(d.end, Level::Warning, msg);
-    }
-    let instance = Instance {
-        name: iname,
-        loc: d.loc,
-        vrid,
-        family,
-        version,
-        interface: configured,
+    Links {
+        configured,
         vmac,
-        initial_state: want,
-        priority,
-        advert_int,
-        auth,
+        promote_secondaries,
         vips,
         evips,
+        ift,
+        garp: lower_prio_garp(ctx, g, d, p.strict, garp),
+    }
+}
+
+/// The finished instance.
+fn assemble(
+    g: &Global,
+    mut d: Draft,
+    p: Protocol,
+    l: Links,
+    group: Option<&SyncGroup>,
+) -> Instance {
+    Instance {
+        name: d.name,
+        loc: d.loc,
+        vrid: d.vrid.unwrap_or(0),
+        family: p.family,
+        version: p.version,
+        interface: l.configured,
+        vmac: l.vmac,
+        initial_state: p.want,
+        priority: p.priority,
+        advert_int: p.advert_int,
+        auth: p.auth,
+        vips: l.vips,
+        evips: l.evips,
         routes: std::mem::take(&mut d.routes),
         rules: std::mem::take(&mut d.rules),
-        transport,
+        transport: p.transport,
         src_addr: d.src,
         track_src_ip: d.track_src_ip && d.src_from_config,
         old_unicast_checksum: d.checksum,
-        accept,
-        nopreempt,
-        preempt_delay,
-        strict,
+        accept: p.accept,
+        nopreempt: p.nopreempt,
+        preempt_delay: p.preempt_delay,
+        strict: p.strict,
         skip_check_adv_addr: d.skip_check_adv_addr,
-        garp,
-        down_timer_adverts,
-        lower_prio_no_advert,
-        higher_prio_send_advert,
-        promote_secondaries,
+        garp: l.garp,
+        down_timer_adverts: p.down_timer_adverts,
+        lower_prio_no_advert: p.lower_prio_no_advert,
+        higher_prio_send_advert: p.higher_prio_send_advert,
+        promote_secondaries: l.promote_secondaries,
         dont_track_primary: d.dont_track_primary,
-        tracking: std::mem::take(&mut d.tracking),
-        notify: std::mem::take(&mut d.notify),
+        tracking: d.tracking,
+        notify: d.notify,
         notify_deleted: d.notify_deleted,
-        notify_deleted_script: d.notify_deleted_script.take(),
-        notify_master_rx_lower_pri: d.notify_master_rx_lower_pri.take(),
+        notify_deleted_script: d.notify_deleted_script,
+        notify_master_rx_lower_pri: d.notify_master_rx_lower_pri,
         smtp_alert: d
             .smtp_alert
             .or(g.smtp_alert_vrrp)
@@ -344,10 +432,9 @@ fn complete_instance(
             .or(group.and_then(|s| s.notify_priority_changes))
             .unwrap_or(g.vrrp_notify_priority_changes),
         sync_group: group.map(|s| s.name.clone()),
-        config_faults,
+        config_faults: p.config_faults,
         debug: d.debug,
-    };
-    Ok((instance, ift))
+    }
 }
 
 /// The address family (IPv4 unless something said otherwise) and the VRRP version.

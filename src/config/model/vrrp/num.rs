@@ -3,8 +3,8 @@
 //! decimals it accepts with trailing junk.
 
 use crate::config::ctx::Ctx;
+use crate::config::diag::Level;
 use crate::config::diag::Loc;
-use crate::config::value;
 
 /// What C `strtol(s, _, 10)` converts, narrowed to `int` as keepalived stores it: the value
 /// a handler keeps when it assigns the result of a failed read anyway.
@@ -24,9 +24,10 @@ pub fn strtol_as_int(s: &str) -> i32 {
     v as i32
 }
 
-/// keepalived's `read_decimal_unsigned()` with its error tolerance: a token with trailing
-/// junk is reported as invalid but, when what `strtoull` read of it is within range, the
-/// value is still used. Other errors give None, as [`value::decimal`] does.
+/// keepalived's `read_decimal_unsigned()` (at most `places` decimals, result × 10^places),
+/// with its messages and its tolerance: a token with trailing junk is reported as invalid
+/// but, when what `strtoull` read of it is within `min..=max`, that value is still used.
+/// Works on bytes, as keepalived does, so any input is safe.
 pub fn decimal_lenient(
     ctx: &mut Ctx,
     loc: Loc,
@@ -35,35 +36,81 @@ pub fn decimal_lenient(
     max: u64,
     places: u32,
 ) -> Option<u64> {
-    if let Some(v) = value::decimal(ctx, loc, s, min, max, places) {
-        return Some(v);
+    if s.starts_with('-') {
+        ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
+        return None;
     }
-    let v = junk_prefix_value(s, places)?;
-    (min..=max).contains(&v).then_some(v)
+    let b = s.as_bytes();
+    let places = places as usize;
+    let (int_part, mut frac) = match b.iter().position(|&c| c == b'.') {
+        Some(dp) => (&b[..dp], &b[dp + 1..]),
+        None => (b, &b[..0]),
+    };
+    let mut round_up = false;
+    if frac.len() > places {
+        let msg = format!("number '{s}' has too many decimal places");
+        ctx.report(loc, Level::InvalidNumber, msg);
+        round_up = frac[places] >= b'5';
+        frac = &frac[..places];
+    }
+    let mut text = int_part.to_vec();
+    text.extend_from_slice(frac);
+    text.resize(text.len() + places - frac.len(), b'0');
+    let (value, whole, overflow) = strtoull(&text);
+    let value = value.saturating_add(u64::from(round_up));
+    let in_range = (min..=max).contains(&value);
+    if !whole {
+        ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
+        return in_range.then_some(value);
+    }
+    if overflow {
+        let msg = format!("number '{s}' outside unsigned decimal range");
+        ctx.report(loc, Level::InvalidNumber, msg);
+        return None;
+    }
+    if !in_range {
+        let scale = 10u64.pow(places as u32);
+        let msg = format!(
+            "number '{s}' outside range [{}.{:0places$}, {}.{:0places$}]",
+            min / scale,
+            min % scale,
+            max / scale,
+            max % scale
+        );
+        ctx.report(loc, Level::InvalidNumber, msg);
+        return None;
+    }
+    Some(value)
 }
 
-/// The value keepalived's decimal reader computes for a token that is not a whole number:
-/// the fraction's digits are moved before the zero padding, then the leading digits read.
-/// None when the token was rejected for another reason (sign, overflow, no junk).
-fn junk_prefix_value(s: &str, places: u32) -> Option<u64> {
-    if s.starts_with('-') {
-        return None;
+/// C `strtoull(_, _, 10)`: (value read, whole token read, overflowed).
+fn strtoull(b: &[u8]) -> (u64, bool, bool) {
+    let mut i = b
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .count();
+    if b.get(i) == Some(&b'+') {
+        i += 1;
     }
-    let (int_part, frac) = s.split_once('.').unwrap_or((s, ""));
-    let frac: String = frac.chars().take(places as usize).collect();
-    let pad = places as usize - frac.chars().count();
-    let text = format!("{int_part}{frac}{}", "0".repeat(pad));
-    let t = text.trim_start_matches(crate::config::text::is_ws);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
-    if digits.len() == t.len() {
-        // A whole number: rejected for its range or overflow, not for junk.
-        return None;
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return (0, b.is_empty(), false);
     }
-    if digits.is_empty() {
-        return Some(0);
+    let mut v: u64 = 0;
+    let mut overflow = false;
+    for &c in &b[i..i + digits] {
+        match v
+            .checked_mul(10)
+            .and_then(|x| x.checked_add(u64::from(c - b'0')))
+        {
+            Some(x) => v = x,
+            None => {
+                overflow = true;
+                v = u64::MAX;
+            }
+        }
     }
-    digits.parse::<u64>().ok()
+    (v, i + digits == b.len(), overflow)
 }
 
 #[cfg(test)]
@@ -92,6 +139,26 @@ mod tests {
             assert_eq!(decimal_lenient(c, l, "5x", 10_000, 1_000_000_000, 6), None);
             assert_eq!(decimal_lenient(c, l, "-1", 0, 10, 6), None);
             assert_eq!(decimal_lenient(c, l, "2000", 0, 1_000_000_000, 6), None);
+            let odd = "1.a\u{e9}\u{e9}\u{e9}";
+            // Rounded up by the byte after the sixth, then read up to the junk.
+            assert_eq!(decimal_lenient(c, l, odd, 0, 10, 6), Some(2));
+            assert_eq!(
+                decimal_lenient(c, l, "2.0000005", 0, 1 << 40, 6),
+                Some(2_000_001)
+            );
+            let msgs: Vec<&str> = c.diags().list.iter().map(|d| d.msg.as_str()).collect();
+            assert_eq!(
+                msgs,
+                [
+                    "invalid number '5x'",
+                    "invalid number '5x'",
+                    "negative number '-1'",
+                    "number '2000' outside range [0.000000, 1000.000000]",
+                    &format!("number '{odd}' has too many decimal places"),
+                    &format!("invalid number '{odd}'"),
+                    "number '2.0000005' has too many decimal places",
+                ]
+            );
         });
     }
 }

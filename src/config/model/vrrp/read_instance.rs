@@ -804,8 +804,9 @@ fn notify_into(
     iname: &str,
     user: User,
 ) -> Result<(), Fatal> {
+    // keepalived names the script in its messages, so a bare keyword is fatal.
+    let w = ctx::arg(c, 0)?;
     if slot.is_some() {
-        let w = ctx::arg(c, 0)?;
         let msg = format!("({iname}) {} script already specified - ignoring {w}", c.kw);
         ctx.error(c.loc, msg);
         return Ok(());

@@ -108,8 +108,9 @@ fn keyword(
             .add_list(ctx, ifaces, &gname, c.kw, &c.values, defined),
         "notify_backup" | "notify_master" | "notify_fault" | "notify_stop" | "notify" => {
             if let Some(slot) = g.notify.slot(c.kw) {
+                // keepalived names the script in its messages, so a bare keyword is fatal.
+                let w = ctx::arg(c, 0)?;
                 if slot.is_some() {
-                    let w = ctx::arg(c, 0)?;
                     let msg = format!(
                         "vrrp group {gname}: {} script already specified - ignoring {w}",
                         c.kw

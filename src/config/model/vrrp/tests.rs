@@ -614,3 +614,114 @@ fn dump_shows_effective_values() {
         assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
     }
 }
+
+mod robustness {
+    use super::*;
+    use crate::config::schema::{
+        SYNC_GROUP, TRACK_FILE, TRACK_PROCESS, VRRP_INSTANCE, VRRP_SCRIPT,
+    };
+    use proptest::prelude::*;
+
+    /// Words that exercise numbers, addresses, booleans, names and odd bytes.
+    const WORDS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "3",
+        "51",
+        "100",
+        "254",
+        "255",
+        "256",
+        "-1",
+        "-254",
+        "1.5",
+        "0.004",
+        "40.96",
+        "1x",
+        "abc",
+        "true",
+        "off",
+        "all",
+        "weight",
+        "reverse",
+        "noreverse",
+        "MASTER",
+        "BACKUP",
+        "PASS",
+        "AH",
+        "eth0",
+        "lo",
+        "eth9",
+        "10.0.0.1",
+        "224.0.0.19",
+        "fe80::1",
+        "ff02::12",
+        "02:11:22:33:44",
+        "01:00:5e:00:01:02",
+        "chk",
+        "tf",
+        "pr",
+        "VI_1",
+        "G",
+        "min_ttl",
+        "max_ttl",
+        "\"/bin/true x\"",
+        "overwrite",
+        "never",
+        "\u{e9}\u{e9}",
+        "1.a\u{e9}",
+    ];
+
+    fn line(kws: &'static [crate::config::schema::Kw]) -> impl Strategy<Value = String> {
+        (
+            0..kws.len(),
+            prop::collection::vec(0..WORDS.len(), 0..4),
+            prop::collection::vec(prop::collection::vec(0..WORDS.len(), 1..4), 0..3),
+        )
+            .prop_map(move |(k, args, values)| {
+                let kw = kws[k];
+                let args: Vec<&str> = args.iter().map(|&i| WORDS[i]).collect();
+                match kw.kind {
+                    crate::config::schema::Kind::Leaf => {
+                        format!("{} {}\n", kw.name, args.join(" "))
+                    }
+                    _ => {
+                        let body: Vec<String> = values
+                            .iter()
+                            .map(|v| v.iter().map(|&i| WORDS[i]).collect::<Vec<_>>().join(" "))
+                            .collect();
+                        format!("{} {{\n{}\n}}\n", kw.name, body.join("\n"))
+                    }
+                }
+            })
+    }
+
+    fn block(
+        head: &'static str,
+        kws: &'static [crate::config::schema::Kw],
+    ) -> impl Strategy<Value = String> {
+        prop::collection::vec(line(kws), 0..10)
+            .prop_map(move |lines| format!("{head} {{\n{}}}\n", lines.concat()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any mix of VRRP keywords and values loads without panicking.
+        #[test]
+        fn arbitrary_vrrp_blocks_never_panic(
+            s in block("vrrp_script chk", VRRP_SCRIPT),
+            f in block("track_file tf", TRACK_FILE),
+            p in block("vrrp_track_process pr", TRACK_PROCESS),
+            i in block("vrrp_instance VI_1", VRRP_INSTANCE),
+            j in block("vrrp_instance VI_2", VRRP_INSTANCE),
+            g in block("vrrp_sync_group G", SYNC_GROUP),
+        ) {
+            let l = load(&format!("{s}{f}{p}{i}{j}{g}"));
+            if let Some(c) = &l.config {
+                let _ = c.dump();
+            }
+        }
+    }
+}

@@ -209,6 +209,7 @@ pub fn vrrp_script(
 /// whole command line. A line that yields no command leaves any earlier one in place.
 fn script_line(ctx: &mut Ctx, c: &Node, script: &mut Script) {
     let Some(words) = tokenize_quoted_escaped(&c.raw) else {
+        unparsable_line(ctx, c);
         return;
     };
     let Some(cmd) = words.get(1) else {
@@ -227,6 +228,34 @@ fn script_line(ctx: &mut Ctx, c: &Node, script: &mut Script) {
     }
     script.args = args;
     script.loc = c.loc;
+}
+
+/// keepalived's messages for a command line its quote-aware reader cannot split.
+fn unparsable_line(ctx: &mut Ctx, c: &Node) {
+    match open_quote(&c.raw) {
+        Some(q) => {
+            let msg = format!("String '{}': missing terminating {q}", c.raw);
+            ctx.report(c.loc, Level::UnmatchedQuote, msg);
+        }
+        None => ctx.info(c.loc, format!("Missing escape char at end: '{}'", c.raw)),
+    }
+}
+
+/// The quote left open at the end of `s`, if any (`\` escapes the next character).
+fn open_quote(s: &str) -> Option<char> {
+    let mut quote = None;
+    let mut chars = s.chars();
+    while let Some(ch) = chars.next() {
+        match (quote, ch) {
+            (_, '\\') => {
+                chars.next();
+            }
+            (None, '"' | '\'') => quote = Some(ch),
+            (Some(q), _) if ch == q => quote = None,
+            _ => {}
+        }
+    }
+    quote
 }
 
 /// `interval SECS` / `timeout SECS`: whole seconds; 0 is raised to 1.

@@ -42,7 +42,7 @@ use crate::config::host::Host;
 use crate::config::parser::Node;
 use crate::config::reader::Line;
 use crate::limits;
-use read_instance::{AllocDefaults, Draft, Env, Iface};
+use read_instance::{AllocDefaults, Draft, Env};
 use sync_group::GroupDraft;
 use track::Defined;
 
@@ -65,8 +65,9 @@ pub struct Vrrp {
     /// Scripts keepalived checks for security but never runs: those of sync groups it
     /// removed, and of instances when it stops.
     pub held_scripts: Vec<Script>,
-    /// keepalived checks VRRP scripts only when its VRRP process gets that far.
-    scripts_checked: bool,
+    /// keepalived checks the VRRP scripts: its VRRP process got past the interface check
+    /// and has instances.
+    pub scripts_checked: bool,
 }
 
 impl Vrrp {
@@ -99,18 +100,17 @@ pub struct Ifaces {
 }
 
 impl Ifaces {
-    pub fn lookup(&mut self, ctx: &mut Ctx, loc: Loc, name: &str) -> Option<Iface> {
-        let exists = ctx.host.interface_exists(name);
-        if !exists && !self.dynamic.iter().any(|d| d == name) {
-            if !ctx.interface(loc, name) {
-                return None;
-            }
-            self.dynamic.push(name.to_string());
+    /// Whether `name` may be used: it exists, or is accepted under `dynamic_interfaces`.
+    /// Otherwise the context remembers that a missing interface was named.
+    pub fn lookup(&mut self, ctx: &mut Ctx, loc: Loc, name: &str) -> bool {
+        if ctx.host.interface_exists(name) || self.dynamic.iter().any(|d| d == name) {
+            return true;
         }
-        Some(Iface {
-            name: name.to_string(),
-            exists,
-        })
+        if !ctx.interface(loc, name) {
+            return false;
+        }
+        self.dynamic.push(name.to_string());
+        true
     }
 
     /// Whether keepalived knows an interface of that name (without creating one).

@@ -64,14 +64,32 @@ pub fn complete_all(
         }
     }
     let groups = tracking::sync_groups(ctx, groups, &mut done);
-    let instances = done
+    let mut instances: Vec<Instance> = done
         .into_iter()
         .map(|(mut i, t)| {
             i.tracking.interfaces = t.into_refs();
             i
         })
         .collect();
+    for g in &groups {
+        group_start_states(g, &mut instances);
+    }
     Ok((instances, groups))
+}
+
+/// A sync group starts as MASTER only if every member would (each an address owner
+/// wanting MASTER); otherwise members wanting MASTER start as BACKUP too. keepalived does
+/// this silently when it starts.
+fn group_start_states(g: &SyncGroup, instances: &mut [Instance]) {
+    let members = || instances.iter().filter(|i| g.members.contains(&i.name));
+    let any_backup =
+        members().any(|i| i.initial_state == InitialState::Backup || i.priority != PRIO_OWNER);
+    let any_master = members().any(|i| i.initial_state == InitialState::Master);
+    if any_backup && any_master {
+        for i in instances.iter_mut().filter(|i| g.members.contains(&i.name)) {
+            i.initial_state = InitialState::Backup;
+        }
+    }
 }
 
 /// keepalived's `chk_min_cfg()`. It runs before unicast is worked out, so a unicast instance
@@ -342,7 +360,7 @@ fn links(
         let msg = format!("({}) vmac_xmit_base is only valid with a vmac", d.name);
         ctx.error(d.at("vmac_xmit_base"), msg);
     }
-    let configured = d.iface.as_ref().map(|i| i.name.clone());
+    let configured = d.iface.clone();
     let run_if = vmac.as_ref().map(|v| v.name.clone()).or(configured.clone());
     tracking::drop_own_interface(ctx, d, configured.as_deref());
     let in_group_no_weights = group.is_some_and(|s| !s.tracking_weight);

@@ -50,14 +50,6 @@ impl AllocDefaults {
     }
 }
 
-/// An interface as named in the configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Iface {
-    pub name: String,
-    /// It exists now (not only accepted under `dynamic_interfaces`).
-    pub exists: bool,
-}
-
 /// A `vrrp_instance` block as read, before keepalived's completion and checks.
 #[derive(Clone, Debug)]
 pub struct Draft {
@@ -69,7 +61,8 @@ pub struct Draft {
     pub family: Option<Family>,
     pub version: Option<Version>,
     pub vrid: Option<u8>,
-    pub iface: Option<Iface>,
+    /// The usable `interface` (None when missing, a loopback, or not given).
+    pub iface: Option<String>,
     pub want: Option<InitialState>,
     pub priority: Option<u8>,
     pub advert_us: Option<u64>,
@@ -604,24 +597,21 @@ fn interface(ctx: &mut Ctx, ifaces: &mut Ifaces, c: &Node, d: &mut Draft) -> Res
         );
         return Ok(());
     }
-    d.iface = ifaces.lookup(ctx, c.loc, name);
-    match &d.iface {
-        None => {
-            let msg = format!(
-                "WARNING - interface {name} for vrrp_instance {} doesn't exist",
-                d.name
-            );
-            ctx.error(c.loc, msg);
-        }
-        Some(i) if is_loopback(&i.name) => {
-            let msg = format!(
-                "({}) cannot use a loopback interface ({name}) for vrrp - ignoring",
-                d.name
-            );
-            ctx.error(c.loc, msg);
-            d.iface = None;
-        }
-        Some(_) => {}
+    d.iface = None;
+    if !ifaces.lookup(ctx, c.loc, name) {
+        let msg = format!(
+            "WARNING - interface {name} for vrrp_instance {} doesn't exist",
+            d.name
+        );
+        ctx.error(c.loc, msg);
+    } else if is_loopback(name) {
+        let msg = format!(
+            "({}) cannot use a loopback interface ({name}) for vrrp - ignoring",
+            d.name
+        );
+        ctx.error(c.loc, msg);
+    } else {
+        d.iface = Some(name.to_string());
     }
     Ok(())
 }

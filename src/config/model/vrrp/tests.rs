@@ -615,6 +615,37 @@ fn dump_shows_effective_values() {
     }
 }
 
+#[test]
+fn sync_group_starts_master_only_when_all_members_would() {
+    let l = load("vrrp_instance A {\n interface eth0\n virtual_router_id 1\n state MASTER\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n state MASTER\n priority 100\n}\nvrrp_sync_group G {\n group {\n  A\n  B\n }\n}\n");
+    let n = no_vip("B", 11);
+    let want: Vec<(u32, &str)> = n.iter().map(|(a, m)| (*a, m.as_str())).collect();
+    expect_with_no_vip(&l, &want, "A", 5);
+    let v = vrrp(&l);
+    assert!(v
+        .instances
+        .iter()
+        .all(|i| i.initial_state == InitialState::Backup));
+    assert_eq!(v.instances[0].priority, 255);
+}
+
+#[test]
+fn dynamic_interfaces_are_announced_once() {
+    crate::config::ctx::tests::ctx_with(|c| {
+        c.dynamic_interfaces = true;
+        let mut ifaces = Ifaces::default();
+        let loc = crate::config::diag::Loc::default();
+        assert!(ifaces.lookup(c, loc, "eth9"));
+        assert!(ifaces.lookup(c, loc, "eth9"));
+        assert!(ifaces.lookup(c, loc, "eth0"));
+        assert_eq!(c.diags().list.len(), 1);
+        assert!(!c.missing_interface);
+        c.dynamic_interfaces = false;
+        assert!(!ifaces.lookup(c, loc, "eth8"));
+        assert!(c.missing_interface);
+    });
+}
+
 mod robustness {
     use super::*;
     use crate::config::schema::{

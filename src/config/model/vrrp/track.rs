@@ -111,7 +111,7 @@ impl Tracking {
         line: &Line,
         name: &str,
     ) {
-        if ifaces.lookup(ctx, line.loc, name).is_none() {
+        if !ifaces.lookup(ctx, line.loc, name) {
             ctx.error(
                 line.loc,
                 format!("({owner}) tracked interface {name} doesn't exist"),

@@ -470,7 +470,8 @@ fn sync_group_members_lose_tracking_weights() {
     let a = &vrrp(&l).instances[0];
     assert_eq!(a.tracking.scripts[0].weight, 0);
     assert_eq!(a.tracking.files[0].weight, 0);
-    assert_eq!(a.tracking.interfaces[0].weight, 0);
+    // keepalived reports the interface weight but still applies it.
+    assert_eq!(a.tracking.interfaces[0].weight, 5);
 }
 
 #[test]
@@ -644,6 +645,25 @@ fn dynamic_interfaces_are_announced_once() {
         assert!(!ifaces.lookup(c, loc, "eth8"));
         assert!(c.missing_interface);
     });
+}
+
+#[test]
+fn capacities_are_enforced() {
+    let peers: String = (1..=crate::limits::MAX_UNICAST_PEERS + 1)
+        .map(|n| format!("  10.1.{}.{}\n", n / 250, n % 250 + 1))
+        .collect();
+    let text = format!("vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n unicast_peer {{\n{peers} }}\n}}\n");
+    let l = load(&text);
+    let over = 5 + crate::limits::MAX_UNICAST_PEERS as u32;
+    let msg = format!(
+        "(A) more than MAX_UNICAST_PEERS ({}) - ignoring",
+        crate::limits::MAX_UNICAST_PEERS
+    );
+    expect_with_no_vip(&l, &[(over, msg.as_str())], "A", over + 2);
+    let Transport::Unicast { peers, .. } = &vrrp(&l).instances[0].transport else {
+        panic!("unicast expected");
+    };
+    assert_eq!(peers.len(), crate::limits::MAX_UNICAST_PEERS);
 }
 
 mod robustness {

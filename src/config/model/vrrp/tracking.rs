@@ -120,14 +120,16 @@ pub fn own_interfaces(
 }
 
 /// keepalived ignores tracking weights of sync group members (unless the group allows them)
-/// and of address owners: weighted interfaces become unweighted (owners drop them),
-/// weighted scripts are dropped, files keep only an implicit weight as 0.
+/// and of address owners: weighted scripts are dropped, files keep only an implicit weight
+/// as 0, owners drop weighted interfaces. For a sync group member keepalived 2.2.7 reports
+/// a weighted interface but has already linked it with its weight, which then applies: the
+/// weight is kept here too.
 pub fn force_weights(ctx: &mut Ctx, iname: &str, t: &mut Tracking, sync: bool, owner: bool) {
     if !sync && !owner {
         return;
     }
     let why = if sync { "SYNC group" } else { "address_owner" };
-    t.interfaces.retain_mut(|i| {
+    t.interfaces.retain(|i| {
         if i.weight == 0 {
             return true;
         }
@@ -141,7 +143,6 @@ pub fn force_weights(ctx: &mut Ctx, iname: &str, t: &mut Tracking, sync: bool, o
             i.name
         );
         ctx.error(i.loc, msg);
-        i.weight = 0;
         sync
     });
     t.scripts.retain(|s| {

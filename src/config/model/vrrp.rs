@@ -1,42 +1,349 @@
 //! VRRP configuration: `vrrp_instance`, `vrrp_sync_group`, `vrrp_script`, `track_file`,
 //! `vrrp_track_process`, `static_ipaddress/routes/rules`, and their validation.
 //!
-//! CONTRACT (stub to be completed).
+//! Blocks are read in file order, as keepalived's handlers run: a tracked object must be
+//! defined before the instance or group that tracks it. Then the configuration is completed
+//! and checked as keepalived's VRRP process does at start-up; the model holds the effective
+//! values the VRRP state machine runs with.
+
+mod complete;
+mod conflicts;
+mod dump;
+mod instance;
+mod num;
+mod read_instance;
+mod sync_group;
+mod track;
+mod trackers;
+mod tracking;
+mod vmac;
+
+#[cfg(test)]
+mod tests;
+
+pub use instance::{
+    Auth, AuthType, ChecksumCompat, ConfigFault, Family, Garp, InitialState, Instance,
+    LvsSyncInterface, NotifyScripts, Transport, UnicastPeer, Version,
+};
+pub use sync_group::SyncGroup;
+pub use track::{TrackRef, Tracking};
+pub use trackers::{ParamMatch, TrackFile, TrackFileInit, TrackProcess, VrrpScript};
+pub use vmac::Vmac;
 
 use super::global::Global;
+use super::ipaddr::{self, AddrUse, IpAddress};
+use super::route::{self, Route};
+use super::rule::{self, Rule};
 use super::script::Script;
 use crate::config::ctx::Ctx;
-use crate::config::diag::{Fatal, Loc};
+use crate::config::diag::{Fatal, Level, Loc};
 use crate::config::dump::Dump;
+use crate::config::host::Host;
 use crate::config::parser::Node;
-
-/// `track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }`,
-/// shared by VRRP tracking and FILE_CHECK.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrackFile {
-    pub name: String,
-    pub path: String,
-    pub weight: i32,
-    pub reverse: bool,
-    pub loc: Loc,
-}
+use crate::config::reader::Line;
+use crate::limits;
+use read_instance::{AllocDefaults, Draft, Env};
+use sync_group::GroupDraft;
+use track::Defined;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Vrrp {
+    /// `static_ipaddress`: added at start-up, whatever the VRRP states.
+    pub static_addresses: Vec<IpAddress>,
+    pub static_routes: Vec<Route>,
+    pub static_rules: Vec<Rule>,
+    pub scripts: Vec<VrrpScript>,
     pub track_files: Vec<TrackFile>,
+    pub track_processes: Vec<TrackProcess>,
+    pub sync_groups: Vec<SyncGroup>,
+    pub instances: Vec<Instance>,
+    /// The deprecated per-instance `lvs_sync_daemon_interface`.
+    pub lvs_sync_interface: Option<LvsSyncInterface>,
+    /// keepalived's VRRP process would stop at start-up with this configuration (the reason
+    /// was reported); `instances` and `sync_groups` are then empty.
+    pub stopped: bool,
+    /// Scripts keepalived checks for security but never runs: those of sync groups it
+    /// removed, and of instances when it stops.
+    pub held_scripts: Vec<Script>,
+    /// keepalived checks the VRRP scripts: its VRRP process got past the interface check
+    /// and has instances.
+    pub scripts_checked: bool,
 }
 
 impl Vrrp {
-    /// Every script of the VRRP side, for the security check.
+    /// Every script of the VRRP side, for the security check: `vrrp_script` scripts, notify
+    /// scripts of instances and sync groups, and held ones. Empty when keepalived would not
+    /// check them (no instance, or a non-existent interface stopped the VRRP process).
     pub fn scripts_mut(&mut self) -> Vec<&mut Script> {
-        Vec::new()
+        if !self.scripts_checked {
+            return Vec::new();
+        }
+        let mut out: Vec<&mut Script> = self.scripts.iter_mut().map(|s| &mut s.script).collect();
+        for i in &mut self.instances {
+            out.extend(i.notify.all_mut());
+            out.extend(i.notify_deleted_script.iter_mut());
+            out.extend(i.notify_master_rx_lower_pri.iter_mut());
+        }
+        for g in &mut self.sync_groups {
+            out.extend(g.notify.all_mut());
+        }
+        out.extend(self.held_scripts.iter_mut());
+        out
     }
+}
+
+/// Interfaces named by the configuration; under `dynamic_interfaces` a missing one is
+/// accepted (and announced) once, as keepalived creates it on first use.
+#[derive(Debug, Default)]
+pub struct Ifaces {
+    dynamic: Vec<String>,
+}
+
+impl Ifaces {
+    /// Whether `name` may be used: it exists, or is accepted under `dynamic_interfaces`.
+    /// Otherwise the context remembers that a missing interface was named.
+    pub fn lookup(&mut self, ctx: &mut Ctx, loc: Loc, name: &str) -> bool {
+        if ctx.host.interface_exists(name) || self.dynamic.iter().any(|d| d == name) {
+            return true;
+        }
+        if !ctx.interface(loc, name) {
+            return false;
+        }
+        self.dynamic.push(name.to_string());
+        true
+    }
+
+    /// Whether keepalived knows an interface of that name (without creating one).
+    pub fn known(&self, host: &dyn Host, name: &str) -> bool {
+        host.interface_exists(name) || self.dynamic.iter().any(|d| d == name)
+    }
+}
+
+/// Everything read from the root nodes, before completion.
+#[derive(Default)]
+struct Read {
+    vrrp: Vrrp,
+    drafts: Vec<Draft>,
+    groups: Vec<GroupDraft>,
+    ifaces: Ifaces,
 }
 
 /// Builds the VRRP configuration from the root nodes, then validates it as keepalived's
 /// VRRP process does at start-up.
-pub fn build(_ctx: &mut Ctx, _global: &Global, _nodes: &[Node]) -> Result<Vrrp, Fatal> {
-    Ok(Vrrp::default())
+pub fn build(ctx: &mut Ctx, global: &Global, nodes: &[Node]) -> Result<Vrrp, Fatal> {
+    let mut r = Read::default();
+    for (idx, n) in nodes.iter().enumerate() {
+        root_node(ctx, global, nodes, idx, n, &mut r)?;
+    }
+    let Read {
+        mut vrrp,
+        drafts,
+        groups,
+        ..
+    } = r;
+    if ctx.missing_interface {
+        // keepalived's VRRP process stops here, before any other check.
+        ctx.report(
+            first_loc(nodes),
+            Level::BadIf,
+            "Non-existent interface specified in configuration",
+        );
+        vrrp.stopped = true;
+        return Ok(vrrp);
+    }
+    vrrp.scripts_checked = !drafts.is_empty();
+    let instance_scripts: Vec<Script> = drafts.iter().flat_map(draft_scripts).collect();
+    let group_scripts: Vec<(String, Script)> = groups
+        .iter()
+        .flat_map(|g| {
+            let mut n = g.notify.clone();
+            let s: Vec<Script> = n.all_mut().map(|s| s.clone()).collect();
+            s.into_iter().map(|s| (g.name.clone(), s))
+        })
+        .collect();
+    match complete::complete_all(ctx, global, drafts, groups) {
+        Ok((instances, sync_groups)) => {
+            // Scripts of the groups keepalived removed were checked but never run.
+            vrrp.held_scripts = group_scripts
+                .into_iter()
+                .filter(|(g, _)| !sync_groups.iter().any(|k| &k.name == g))
+                .map(|(_, s)| s)
+                .collect();
+            vrrp.instances = instances;
+            vrrp.sync_groups = sync_groups;
+        }
+        Err(complete::Stopped) => {
+            vrrp.held_scripts = instance_scripts;
+            vrrp.held_scripts
+                .extend(group_scripts.into_iter().map(|(_, s)| s));
+            vrrp.stopped = true;
+        }
+    }
+    Ok(vrrp)
 }
 
-pub fn dump(_v: &Vrrp, _d: &mut Dump) {}
+/// Where a message without a better place goes: the first VRRP block.
+fn first_loc(nodes: &[Node]) -> Loc {
+    nodes
+        .iter()
+        .find(|n| n.kw == "vrrp_instance")
+        .or(nodes.first())
+        .map_or(Loc::default(), |n| n.loc)
+}
+
+fn root_node(
+    ctx: &mut Ctx,
+    global: &Global,
+    nodes: &[Node],
+    idx: usize,
+    n: &Node,
+    r: &mut Read,
+) -> Result<(), Fatal> {
+    let v = &mut r.vrrp;
+    match n.kw {
+        "static_ipaddress" => {
+            for line in &n.values {
+                if static_fits(ctx, line, v.static_addresses.len()) {
+                    v.static_addresses
+                        .extend(ipaddr::parse(ctx, line, AddrUse::Static)?);
+                }
+            }
+        }
+        "static_routes" => {
+            for line in &n.values {
+                if static_fits(ctx, line, v.static_routes.len()) {
+                    v.static_routes.extend(route::parse(ctx, line, true)?);
+                }
+            }
+        }
+        "static_rules" => {
+            for line in &n.values {
+                if static_fits(ctx, line, v.static_rules.len()) {
+                    v.static_rules.extend(rule::parse(ctx, line, true)?);
+                }
+            }
+        }
+        "vrrp_script" => {
+            let s = trackers::vrrp_script(ctx, n, global.script_user)?;
+            let fits = trackers::within(
+                ctx,
+                n.loc,
+                v.scripts.len(),
+                limits::MAX_VRRP_SCRIPTS,
+                "vrrp_script",
+                "MAX_VRRP_SCRIPTS",
+            );
+            v.scripts.extend(s.filter(|_| fits));
+        }
+        "vrrp_track_process" => {
+            let p = trackers::track_process(ctx, n)?;
+            let fits = trackers::within(
+                ctx,
+                n.loc,
+                v.track_processes.len(),
+                limits::MAX_TRACK_PROCESSES,
+                "vrrp_track_process",
+                "MAX_TRACK_PROCESSES",
+            );
+            v.track_processes.extend(p.filter(|_| fits));
+        }
+        "track_file" | "vrrp_track_file" => {
+            let f = trackers::track_file(ctx, n)?;
+            let fits = trackers::within(
+                ctx,
+                n.loc,
+                v.track_files.len(),
+                limits::MAX_TRACK_FILES,
+                "track_file",
+                "MAX_TRACK_FILES",
+            );
+            v.track_files.extend(f.filter(|_| fits));
+        }
+        "vrrp_sync_group" => {
+            let defined = Defined {
+                scripts: &v.scripts,
+                files: &v.track_files,
+                processes: &v.track_processes,
+            };
+            let g = sync_group::read(
+                ctx,
+                &mut r.ifaces,
+                n,
+                &r.groups,
+                &defined,
+                global.script_user,
+            )?;
+            let fits = trackers::within(
+                ctx,
+                n.loc,
+                r.groups.len(),
+                limits::MAX_SYNC_GROUPS,
+                "vrrp_sync_group",
+                "MAX_SYNC_GROUPS",
+            );
+            r.groups.extend(g.filter(|_| fits));
+        }
+        "vrrp_instance" => {
+            let env = Env {
+                global,
+                defined: Defined {
+                    scripts: &v.scripts,
+                    files: &v.track_files,
+                    processes: &v.track_processes,
+                },
+                earlier: &r.drafts,
+                alloc: alloc_defaults(global, nodes, idx),
+            };
+            let d = read_instance::read(ctx, &mut r.ifaces, n, &env, &mut v.lvs_sync_interface)?;
+            let fits = trackers::within(
+                ctx,
+                n.loc,
+                r.drafts.len(),
+                limits::MAX_VRRP_INSTANCES,
+                "vrrp_instance",
+                "MAX_VRRP_INSTANCES",
+            );
+            r.drafts.extend(d.filter(|_| fits));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn static_fits(ctx: &mut Ctx, line: &Line, count: usize) -> bool {
+    if count < limits::MAX_STATIC_ENTRIES {
+        return true;
+    }
+    let msg = format!(
+        "more than MAX_STATIC_ENTRIES ({}) - ignoring",
+        limits::MAX_STATIC_ENTRIES
+    );
+    ctx.error(line.loc, msg);
+    false
+}
+
+/// keepalived copies some globals into an instance when it reads it: a `global_defs` that
+/// only comes later leaves the instance with the built-in defaults.
+fn alloc_defaults(global: &Global, nodes: &[Node], idx: usize) -> AllocDefaults {
+    let is_globals = |n: &Node| n.kw == "global_defs";
+    let before = nodes[..idx].iter().any(is_globals);
+    let after = nodes[idx..].iter().any(is_globals);
+    if after && !before {
+        AllocDefaults::from(&Global::default())
+    } else {
+        AllocDefaults::from(global)
+    }
+}
+
+/// Every notify script of an instance as read.
+fn draft_scripts(d: &Draft) -> Vec<Script> {
+    let mut n = d.notify.clone();
+    let mut out: Vec<Script> = n.all_mut().map(|s| s.clone()).collect();
+    out.extend(d.notify_deleted_script.iter().cloned());
+    out.extend(d.notify_master_rx_lower_pri.iter().cloned());
+    out
+}
+
+pub fn dump(v: &Vrrp, d: &mut Dump) {
+    dump::all(v, d);
+}

@@ -31,7 +31,7 @@ pub use trackers::{ParamMatch, TrackFile, TrackFileInit, TrackProcess, VrrpScrip
 pub use vmac::Vmac;
 
 use super::global::Global;
-use super::ipaddr::{self, AddrUse, IpAddress};
+use super::ipaddr::{self, AddrUse, IpAddress, LineEnv};
 use super::route::{self, Route};
 use super::rule::{self, Rule};
 use super::script::Script;
@@ -120,18 +120,25 @@ impl Ifaces {
 }
 
 /// Everything read from the root nodes, before completion.
-#[derive(Default)]
 struct Read {
     vrrp: Vrrp,
     drafts: Vec<Draft>,
     groups: Vec<GroupDraft>,
     ifaces: Ifaces,
+    /// State of address, route and rule lines, carried in file order.
+    lines: LineEnv,
 }
 
 /// Builds the VRRP configuration from the root nodes, then validates it as keepalived's
 /// VRRP process does at start-up.
 pub fn build(ctx: &mut Ctx, global: &Global, nodes: &[Node]) -> Result<Vrrp, Fatal> {
-    let mut r = Read::default();
+    let mut r = Read {
+        vrrp: Vrrp::default(),
+        drafts: Vec::new(),
+        groups: Vec::new(),
+        ifaces: Ifaces::default(),
+        lines: LineEnv::new(global.default_interface.as_deref()),
+    };
     for (idx, n) in nodes.iter().enumerate() {
         root_node(ctx, global, nodes, idx, n, &mut r)?;
     }
@@ -204,27 +211,33 @@ fn root_node(
         "static_ipaddress" => {
             for line in &n.values {
                 if static_fits(ctx, line, v.static_addresses.len()) {
-                    v.static_addresses
-                        .extend(ipaddr::parse(ctx, line, AddrUse::Static)?);
+                    v.static_addresses.extend(ipaddr::parse(
+                        ctx,
+                        line,
+                        AddrUse::Static,
+                        &mut r.lines,
+                    )?);
                 }
             }
         }
         "static_routes" => {
             for line in &n.values {
                 if static_fits(ctx, line, v.static_routes.len()) {
-                    v.static_routes.extend(route::parse(ctx, line, true)?);
+                    v.static_routes
+                        .extend(route::parse(ctx, line, true, &mut r.lines)?);
                 }
             }
         }
         "static_rules" => {
             for line in &n.values {
                 if static_fits(ctx, line, v.static_rules.len()) {
-                    v.static_rules.extend(rule::parse(ctx, line, true)?);
+                    v.static_rules
+                        .extend(rule::parse(ctx, line, true, &mut r.lines)?);
                 }
             }
         }
         "vrrp_script" => {
-            let s = trackers::vrrp_script(ctx, n, global.script_user)?;
+            let s = trackers::vrrp_script(ctx, n, global)?;
             let fits = trackers::within(
                 ctx,
                 n.loc,
@@ -259,20 +272,15 @@ fn root_node(
             );
             v.track_files.extend(f.filter(|_| fits));
         }
+        // keepalived resolves `track_group` names on address lines in file order.
+        "track_group" => r.lines.track_groups.extend(n.args.first().cloned()),
         "vrrp_sync_group" => {
             let defined = Defined {
                 scripts: &v.scripts,
                 files: &v.track_files,
                 processes: &v.track_processes,
             };
-            let g = sync_group::read(
-                ctx,
-                &mut r.ifaces,
-                n,
-                &r.groups,
-                &defined,
-                global.script_user,
-            )?;
+            let g = sync_group::read(ctx, &mut r.ifaces, n, &r.groups, &defined, global)?;
             let fits = trackers::within(
                 ctx,
                 n.loc,
@@ -294,7 +302,14 @@ fn root_node(
                 earlier: &r.drafts,
                 alloc: alloc_defaults(global, nodes, idx),
             };
-            let d = read_instance::read(ctx, &mut r.ifaces, n, &env, &mut v.lvs_sync_interface)?;
+            let d = read_instance::read(
+                ctx,
+                &mut r.ifaces,
+                n,
+                &env,
+                &mut r.lines,
+                &mut v.lvs_sync_interface,
+            )?;
             let fits = trackers::within(
                 ctx,
                 n.loc,

@@ -1061,10 +1061,12 @@ track_file tf2 {
         path: format!("/tmp/{name}"),
         weight: 5,
         reverse: false,
+        init: None,
         loc: Loc { file: 0, line },
     };
     let vrrp = Vrrp {
         track_files: vec![tf("tf1", 1), tf("tf2", 22)],
+        ..Vrrp::default()
     };
     let (lvs, d) = build_with(text, &Global::default(), &vrrp, &FakeHost::new());
     assert_eq!(

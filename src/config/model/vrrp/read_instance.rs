@@ -13,9 +13,8 @@ use super::vmac::{self, VmacDraft};
 use super::{num, Ifaces};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
-use crate::config::host::User;
 use crate::config::model::global::Global;
-use crate::config::model::ipaddr::{self, AddrUse, IpAddress};
+use crate::config::model::ipaddr::{self, AddrUse, IpAddress, LineEnv};
 use crate::config::model::route::{self, Route};
 use crate::config::model::rule::{self, Rule};
 use crate::config::model::script::{self, Script};
@@ -196,6 +195,7 @@ pub fn read(
     ifaces: &mut Ifaces,
     node: &Node,
     env: &Env,
+    lines: &mut LineEnv,
     lvs_sync: &mut Option<LvsSyncInterface>,
 ) -> Result<Option<Draft>, Fatal> {
     if node.args.len() != 1 {
@@ -210,7 +210,7 @@ pub fn read(
     let mut d = Draft::new(name, node, env.alloc);
     for c in &node.children {
         d.at.insert(c.kw, c.loc);
-        keyword(ctx, ifaces, c, &mut d, env, lvs_sync)?;
+        keyword(ctx, ifaces, c, &mut d, env, lines, lvs_sync)?;
     }
     end_of_block(ctx, &mut d);
     Ok(Some(d))
@@ -223,9 +223,10 @@ fn keyword(
     c: &Node,
     d: &mut Draft,
     env: &Env,
+    lines: &mut LineEnv,
     lvs_sync: &mut Option<LvsSyncInterface>,
 ) -> Result<(), Fatal> {
-    if !link_keyword(ctx, ifaces, c, d, env)? && !protocol_keyword(ctx, c, d)? {
+    if !link_keyword(ctx, ifaces, c, d, env, lines)? && !protocol_keyword(ctx, c, d)? {
         tracking_keyword(ctx, ifaces, c, d, env, lvs_sync)?;
     }
     Ok(())
@@ -238,6 +239,7 @@ fn link_keyword(
     c: &Node,
     d: &mut Draft,
     env: &Env,
+    lines: &mut LineEnv,
 ) -> Result<bool, Fatal> {
     let iname = d.name.clone();
     match c.kw {
@@ -305,7 +307,7 @@ fn link_keyword(
                 ),
             }
         }
-        "virtual_ipaddress" => vips(ctx, c, d)?,
+        "virtual_ipaddress" => vips(ctx, c, d, lines)?,
         "virtual_ipaddress_excluded" => {
             for line in &c.values {
                 if d.evips.len() >= limits::MAX_EVIPS_PER_INSTANCE {
@@ -318,7 +320,7 @@ fn link_keyword(
                     );
                     continue;
                 }
-                if let Some(a) = ipaddr::parse(ctx, line, AddrUse::Evip)? {
+                if let Some(a) = ipaddr::parse(ctx, line, AddrUse::Evip, lines)? {
                     d.evips.push(a);
                 }
             }
@@ -335,7 +337,7 @@ fn link_keyword(
                     );
                     continue;
                 }
-                if let Some(r) = route::parse(ctx, line, false)? {
+                if let Some(r) = route::parse(ctx, line, false, lines)? {
                     d.routes.push(r);
                 }
             }
@@ -352,7 +354,7 @@ fn link_keyword(
                     );
                     continue;
                 }
-                if let Some(r) = rule::parse(ctx, line, false)? {
+                if let Some(r) = rule::parse(ctx, line, false, lines)? {
                     d.rules.push(r);
                 }
             }
@@ -509,16 +511,20 @@ fn tracking_keyword(
         "track_src_ip" => d.track_src_ip = true,
         "promote_secondaries" => d.promote_secondaries = true,
         "notify_backup" | "notify_master" | "notify_fault" | "notify_stop" | "notify" => {
-            let user = env.global.script_user;
             if let Some(slot) = d.notify.slot(c.kw) {
-                notify_into(ctx, c, slot, &iname, user)?;
+                notify_into(ctx, c, slot, &iname, env.global)?;
             }
         }
         "notify_master_rx_lower_pri" => {
-            let user = env.global.script_user;
-            notify_into(ctx, c, &mut d.notify_master_rx_lower_pri, &iname, user)?;
+            notify_into(
+                ctx,
+                c,
+                &mut d.notify_master_rx_lower_pri,
+                &iname,
+                env.global,
+            )?;
         }
-        "notify_deleted" => notify_deleted(ctx, c, d, env.global.script_user),
+        "notify_deleted" => notify_deleted(ctx, c, d, env.global)?,
         "smtp_alert" => match c.arg(0).map(value::true_false) {
             None => d.smtp_alert = Some(true),
             Some(Some(b)) => d.smtp_alert = Some(b),
@@ -767,9 +773,9 @@ fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
     d.peers.push(peer);
 }
 
-fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
+fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(), Fatal> {
     for line in &c.values {
-        let Some(a) = ipaddr::parse(ctx, line, AddrUse::Vip)? else {
+        let Some(a) = ipaddr::parse(ctx, line, AddrUse::Vip, lines)? else {
             continue;
         };
         if !d.family_fits(&a.addr) {
@@ -792,7 +798,7 @@ fn notify_into(
     c: &Node,
     slot: &mut Option<Script>,
     iname: &str,
-    user: User,
+    global: &Global,
 ) -> Result<(), Fatal> {
     // keepalived names the script in its messages, so a bare keyword is fatal.
     let w = ctx::arg(c, 0)?;
@@ -801,11 +807,11 @@ fn notify_into(
         ctx.error(c.loc, msg);
         return Ok(());
     }
-    *slot = script::parse(ctx, c, "notify", Some(user));
+    *slot = script::parse(ctx, c, "notify", global)?;
     Ok(())
 }
 
-fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, user: User) {
+fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, global: &Global) -> Result<(), Fatal> {
     if d.notify_deleted {
         let w = c.arg(0).unwrap_or_default();
         let msg = format!(
@@ -813,12 +819,13 @@ fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, user: User) {
             d.name
         );
         ctx.error(c.loc, msg);
-        return;
+        return Ok(());
     }
     if !c.args.is_empty() {
-        d.notify_deleted_script = script::parse(ctx, c, "notify", Some(user));
+        d.notify_deleted_script = script::parse(ctx, c, "notify", global)?;
     }
     d.notify_deleted = true;
+    Ok(())
 }
 
 fn lvs_sync_interface(

@@ -5,7 +5,7 @@ use super::track::{Defined, Tracking};
 use super::Ifaces;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
-use crate::config::host::User;
+use crate::config::model::global::Global;
 use crate::config::model::script;
 use crate::config::parser::Node;
 use crate::config::value;
@@ -48,7 +48,7 @@ pub fn read(
     node: &Node,
     earlier: &[GroupDraft],
     defined: &Defined,
-    user: User,
+    global: &Global,
 ) -> Result<Option<GroupDraft>, Fatal> {
     if node.args.len() != 1 {
         ctx.error(node.loc, "vrrp_sync_group must have a name - skipping");
@@ -70,7 +70,7 @@ pub fn read(
         notify_priority_changes: None,
     };
     for c in &node.children {
-        keyword(ctx, ifaces, c, &mut g, defined, user)?;
+        keyword(ctx, ifaces, c, &mut g, defined, global)?;
     }
     Ok(Some(g))
 }
@@ -81,7 +81,7 @@ fn keyword(
     c: &Node,
     g: &mut GroupDraft,
     defined: &Defined,
-    user: User,
+    global: &Global,
 ) -> Result<(), Fatal> {
     let gname = g.name.clone();
     match c.kw {
@@ -117,7 +117,7 @@ fn keyword(
                     );
                     ctx.error(c.loc, msg);
                 } else {
-                    *slot = script::parse(ctx, c, "notify", Some(user));
+                    *slot = script::parse(ctx, c, "notify", global)?;
                 }
             }
         }

@@ -13,9 +13,16 @@ use crate::config::testutil::{load_text, messages};
 use crate::config::Loaded;
 use crate::time::Duration;
 
+/// Loads `text` on a host with eth0 and the scripts /bin/true and /bin/false.
 fn load(text: &str) -> Loaded {
-    load_text(text, &FakeHost::new())
+    let mut host = FakeHost::new();
+    host.add_script("/bin/true");
+    host.add_script("/bin/false");
+    load_text(text, &host)
 }
+
+const SECURITY: &str =
+    "SECURITY VIOLATION - scripts are being executed but script_security not enabled.";
 
 /// (line, text) of every message that changes keepalived's exit status.
 fn errors(l: &Loaded) -> Vec<(u32, String)> {
@@ -46,13 +53,17 @@ fn no_vip(name: &str, line: u32) -> [(u32, String); 2] {
 }
 
 fn expect_with_no_vip(l: &Loaded, want: &[(u32, &str)], name: &str, end: u32) {
+    expect_with_no_vip_exit(l, want, name, end, 5);
+}
+
+fn expect_with_no_vip_exit(l: &Loaded, want: &[(u32, &str)], name: &str, end: u32, exit: i32) {
     let mut all: Vec<(u32, String)> = want.iter().map(|(n, m)| (*n, m.to_string())).collect();
     all.extend(no_vip(name, end));
     let mut got = errors(l);
     got.sort();
     all.sort();
     assert_eq!(got, all, "all messages: {:?}", l.messages());
-    assert_eq!(l.exit_code(), 5);
+    assert_eq!(l.exit_code(), exit);
 }
 
 /// Whether address lines are parsed (the address builder is another slice).
@@ -218,15 +229,18 @@ fn track_script_resolution_in_file_order() {
          vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n  chk_http_ port\n  chk_http_\n  chk_http_ weight 254\n  later\n }\n}\n\
          vrrp_script later {\n script \"/bin/true\"\n}\n",
     );
-    expect_with_no_vip(
+    // /bin/true would run as root without script security: keepalived exits 6.
+    expect_with_no_vip_exit(
         &l,
         &[
+            (2, SECURITY),
             (9, "(A) unknown track script option port - ignoring"),
             (11, "(A) duplicate track_script chk_http_ - ignoring"),
             (12, "(A) track script later not found, ignoring..."),
         ],
         "A",
         14,
+        6,
     );
     let v = vrrp(&l);
     assert_eq!(v.scripts.len(), 2);
@@ -444,6 +458,7 @@ fn sync_group_membership() {
 fn sync_group_members_lose_tracking_weights() {
     let mut host = FakeHost::new();
     host.interfaces.push("eth1".into());
+    host.add_script("/bin/true");
     let l = load_text(
         "vrrp_script chk {\n script \"/bin/true\"\n weight 10\n}\n\
          track_file tf {\n file /tmp/tf\n}\n\
@@ -453,6 +468,7 @@ fn sync_group_members_lose_tracking_weights() {
         &host,
     );
     let mut want = vec![
+        (2, SECURITY),
         (12, "(A) ignoring tracked script chk with weights due to SYNC group"),
         (15, "(A) ignoring eth1 tracked interface weight due to SYNC group"),
         (
@@ -466,7 +482,7 @@ fn sync_group_members_lose_tracking_weights() {
     ];
     let n = no_vip("B", 25);
     want.extend(n.iter().map(|(a, m)| (*a, m.as_str())));
-    expect_with_no_vip(&l, &want, "A", 20);
+    expect_with_no_vip_exit(&l, &want, "A", 20, 6);
     let a = &vrrp(&l).instances[0];
     assert_eq!(a.tracking.scripts[0].weight, 0);
     assert_eq!(a.tracking.files[0].weight, 0);

@@ -4,8 +4,8 @@
 use super::num;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
-use crate::config::host::User;
-use crate::config::model::script::{lookup_user, Run, Script};
+use crate::config::model::global::Global;
+use crate::config::model::script::{lookup_user, Kind as ScriptKind, Script, ROOT};
 use crate::config::parser::Node;
 use crate::config::text::tokenize_quoted_escaped;
 use crate::config::value;
@@ -87,38 +87,18 @@ pub struct TrackFile {
 /// Most seconds keepalived accepts for a script interval or timeout (`UINT_MAX / TIMER_HZ`).
 const SCRIPT_SECS_MAX: u32 = u32::MAX / 1_000_000;
 
-/// keepalived's `cmd_str()`: a script's words each in single quotes, for messages.
-pub fn cmd_str(args: &[String]) -> String {
-    let quoted: Vec<String> = args
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if i == 0 && (a.starts_with('<') || a.starts_with('>')) {
-                a.clone()
-            } else {
-                format!("'{a}'")
-            }
-        })
-        .collect();
-    quoted.join(" ")
-}
-
 /// Builds one `vrrp_script` block; None when keepalived removes it.
 pub fn vrrp_script(
     ctx: &mut Ctx,
     node: &Node,
-    default_user: User,
+    global: &Global,
 ) -> Result<Option<VrrpScript>, Fatal> {
     let name = ctx::arg(node, 0)?.to_string();
+    let kind = ScriptKind::Track(name.clone());
     let mut s = VrrpScript {
         name,
         loc: node.loc,
-        script: Script {
-            args: Vec::new(),
-            user: default_user,
-            loc: node.loc,
-            run: Run::Unchecked,
-        },
+        script: Script::new(Vec::new(), ROOT, node.loc, kind),
         interval: Duration::from_secs(1),
         timeout: Duration::ZERO,
         weight: 0,
@@ -175,10 +155,8 @@ pub fn vrrp_script(
                         user_set = true;
                     }
                     None => {
-                        let msg = format!(
-                            "Unable to set uid/gid for script {}",
-                            cmd_str(&s.script.args)
-                        );
+                        let msg =
+                            format!("Unable to set uid/gid for script {}", s.script.cmd_str());
                         ctx.error(c.loc, msg);
                         remove = true;
                     }
@@ -197,7 +175,17 @@ pub fn vrrp_script(
         return Ok(None);
     }
     if !user_set {
-        s.script.user = default_user;
+        match global.default_script_user(ctx, node.end) {
+            Some(u) => s.script.user = u,
+            None => {
+                let msg = format!(
+                    "Unable to set default user for vrrp script {} - removing",
+                    s.name
+                );
+                ctx.error(node.end, msg);
+                return Ok(None);
+            }
+        }
     }
     if s.timeout == Duration::ZERO {
         s.timeout = s.interval;

@@ -88,22 +88,18 @@ pub fn load(opts: &LoadOptions, host: &dyn Host) -> Loaded {
     } else {
         0
     };
-    let nodes = {
+    let result = {
         let mut r = reader::Reader::open(&mut diags, &opts.path, &id, checks, seed);
-        parser::parse(&mut r)
+        model::build(&mut r, host)
     };
     if diags.file_error {
-        // keepalived stops before building when a required include is missing.
+        // keepalived stops before starting its processes when a required include is missing.
         return Loaded {
             config: None,
             fatal: None,
             diags,
         };
     }
-    let result = {
-        let mut ctx = ctx::Ctx::new(&mut diags, host);
-        model::build(&mut ctx, &nodes)
-    };
     match result {
         Ok(config) => Loaded {
             config: Some(config),

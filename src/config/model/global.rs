@@ -286,23 +286,6 @@ const SMTP_PORT: &str = "25";
 const LARGE_GARP_INTERVAL: Duration = Duration::from_secs(1);
 const LARGE_STARTUP_DELAY: Duration = Duration::from_secs(60);
 
-/// Builds the globals from the root nodes (`global_defs` and root-level globals).
-pub fn build(ctx: &mut Ctx, nodes: &[Node]) -> Result<Global, Fatal> {
-    let mut b = Builder::new(ctx.host.hostname());
-    for n in nodes {
-        match n.kw {
-            "use_pid_dir" => b.g.use_pid_dir = true,
-            "global_defs" => {
-                for c in &n.children {
-                    b.keyword(ctx, c)?;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(b.finish(ctx))
-}
-
 /// A FIFO keyword and its reader script, which keepalived keeps apart until it starts.
 #[derive(Default)]
 struct FifoSpec {
@@ -330,7 +313,9 @@ impl Fifo {
     }
 }
 
-struct Builder {
+/// Reads `global_defs` and the root-level globals as they come, root by root. The VRRP and
+/// LVS builders see the globals read so far, as keepalived's handlers do.
+pub struct Builder {
     g: Global,
     host_name: String,
     fifos: [FifoSpec; 3],
@@ -341,7 +326,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(host_name: String) -> Builder {
+    pub fn new(host_name: String) -> Builder {
         Builder {
             g: Global {
                 router_id: host_name.clone(),
@@ -353,6 +338,25 @@ impl Builder {
             vmac_prefix_set: false,
             vmac_addr_prefix: None,
         }
+    }
+
+    /// One root node; other roots are ignored.
+    pub fn root(&mut self, ctx: &mut Ctx, n: &Node) -> Result<(), Fatal> {
+        match n.kw {
+            "use_pid_dir" => self.g.use_pid_dir = true,
+            "global_defs" => {
+                for c in &n.children {
+                    self.keyword(ctx, c)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The globals read so far.
+    pub fn current(&self) -> &Global {
+        &self.g
     }
 
     fn keyword(&mut self, ctx: &mut Ctx, n: &Node) -> Result<(), Fatal> {
@@ -986,7 +990,8 @@ impl Builder {
 
     /// keepalived's `init_global_data()`: defaults that depend on other keywords, and the
     /// FIFOs put together.
-    fn finish(mut self, ctx: &mut Ctx) -> Global {
+    /// The globals with their end-of-configuration defaults applied.
+    pub fn finish(mut self, ctx: &mut Ctx) -> Global {
         if let Some(x) = &mut self.g.vrrp_garp_extra_if {
             x.all = self.garp_extra_all;
         }

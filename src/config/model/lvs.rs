@@ -29,7 +29,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::global::Global;
 use super::script::Script;
-use super::vrrp::Vrrp;
+use super::vrrp::TrackFile;
 use crate::config::ctx::Ctx;
 use crate::config::diag::{Fatal, Loc};
 use crate::config::dump::Dump;
@@ -695,18 +695,41 @@ impl Lvs {
 
 /// Builds the LVS configuration from the root nodes (`vrrp` gives the `track_file`s that
 /// FILE_CHECK refers to), then validates it as keepalived's checker process does.
-pub fn build(ctx: &mut Ctx, global: &Global, vrrp: &Vrrp, nodes: &[Node]) -> Result<Lvs, Fatal> {
-    let env = draft::Env::new(global, vrrp, nodes);
-    let mut d = draft::Drafts::default();
-    for (index, node) in nodes.iter().enumerate() {
+/// Reads the LVS root nodes as they come, then validates them as keepalived's checker
+/// process does.
+#[derive(Default)]
+pub struct Builder {
+    d: draft::Drafts,
+}
+
+impl Builder {
+    /// One root node, read against the globals and `track_file`s read so far; non-LVS roots
+    /// are ignored.
+    pub fn root(
+        &mut self,
+        ctx: &mut Ctx,
+        global: &Global,
+        track_files: &[TrackFile],
+        node: &Node,
+    ) -> Result<(), Fatal> {
+        let env = draft::Env {
+            global,
+            track_files,
+        };
+        let d = &mut self.d;
         match node.kw {
             "SSL" => d.ssl = Some(read::ssl(ctx, node, d.ssl.is_some())?),
             "virtual_server_group" => group::parse(ctx, node, &mut d.groups)?,
-            "virtual_server" => virtual_server::parse(ctx, &env, node, index, &mut d)?,
+            "virtual_server" => virtual_server::parse(ctx, &env, node, d)?,
             _ => {}
         }
+        Ok(())
     }
-    Ok(validate::run(ctx, &env, d))
+
+    /// Validates everything read.
+    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Lvs {
+        validate::run(ctx, global, self.d)
+    }
 }
 
 pub fn dump(l: &Lvs, d: &mut Dump) {

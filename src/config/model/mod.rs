@@ -15,7 +15,9 @@ pub mod vrrp;
 use super::ctx::Ctx;
 use super::diag::Fatal;
 use super::dump::Dump;
-use super::parser::Node;
+use super::host::Host;
+use super::parser;
+use super::reader::Reader;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -24,15 +26,55 @@ pub struct Config {
     pub lvs: lvs::Lvs,
 }
 
-/// Builds and validates the whole configuration.
-pub fn build(ctx: &mut Ctx, nodes: &[Node]) -> Result<Config, Fatal> {
-    let mut global = global::build(ctx, nodes)?;
-    ctx.dynamic_interfaces = global.dynamic_interfaces;
-    let mut vrrp = vrrp::build(ctx, &global, nodes)?;
-    let mut lvs = lvs::build(ctx, &global, &vrrp, nodes)?;
+/// Reads the configuration root by root (only one top-level block is in memory at a time)
+/// and builds it as keepalived's handlers do, in file order, each seeing what was read
+/// before; then completes and validates it, and checks its scripts.
+pub fn build(reader: &mut Reader, host: &dyn Host) -> Result<Config, Fatal> {
+    let mut global = global::Builder::new(host.hostname());
+    let mut vrrp = vrrp::Builder::default();
+    let mut lvs = lvs::Builder::default();
+    let mut active = script::Processes::default();
+    let (mut dynamic_interfaces, mut missing_interface) = (false, false);
+    while let Some(node) = parser::next_root(reader) {
+        let first_message = reader.diags.list.len();
+        let mut ctx = Ctx::new(reader.diags, host);
+        ctx.dynamic_interfaces = dynamic_interfaces;
+        ctx.missing_interface = missing_interface;
+        let g = global.current();
+        let done = match node.kw {
+            "use_pid_dir" | "global_defs" => global.root(&mut ctx, &node),
+            "SSL" | "virtual_server_group" | "virtual_server" => {
+                active.checker |= node.kw == "virtual_server";
+                lvs.root(&mut ctx, g, vrrp.track_files(), &node)
+            }
+            _ => {
+                active.vrrp |= node.kw == "vrrp_instance";
+                vrrp.root(&mut ctx, g, &node)
+            }
+        };
+        missing_interface = ctx.missing_interface;
+        dynamic_interfaces = global.current().dynamic_interfaces;
+        if let Err(f) = done {
+            // keepalived stops reading at the fatal line: nothing after it is reported.
+            let after = |l: super::diag::Loc| l.file == f.loc.file && l.line > f.loc.line;
+            let mut i = 0;
+            reader.diags.list.retain(|d| {
+                i += 1;
+                i <= first_message || !after(d.loc)
+            });
+            return Err(f);
+        }
+    }
+    parser::finish(reader);
+    let mut ctx = Ctx::new(reader.diags, host);
+    ctx.dynamic_interfaces = dynamic_interfaces;
+    ctx.missing_interface = missing_interface;
+    let mut global = global.finish(&mut ctx);
+    let mut vrrp = vrrp.finish(&mut ctx, &global)?;
+    let mut lvs = lvs.finish(&mut ctx, &global);
     script::check_all(
-        ctx,
-        nodes,
+        &mut ctx,
+        active,
         &mut global,
         vrrp.scripts_mut(),
         lvs.scripts_mut(),

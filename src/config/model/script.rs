@@ -5,7 +5,7 @@ mod security;
 
 use std::cell::Cell;
 
-pub use security::check_all;
+pub use security::{check_all, Processes};
 
 use super::global::Global;
 use crate::config::ctx::{self, Ctx};

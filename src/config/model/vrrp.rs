@@ -119,93 +119,107 @@ impl Ifaces {
     }
 }
 
-/// Everything read from the root nodes, before completion.
-struct Read {
+/// Reads the VRRP root nodes as they come, then completes and validates them as keepalived's
+/// VRRP process does at start-up.
+pub struct Builder {
     vrrp: Vrrp,
     drafts: Vec<Draft>,
     groups: Vec<GroupDraft>,
     ifaces: Ifaces,
     /// State of address, route and rule lines, carried in file order.
     lines: LineEnv,
+    /// Where messages without a better place go: the first instance, else the first root.
+    first_instance: Option<Loc>,
+    first_root: Option<Loc>,
 }
 
-/// Builds the VRRP configuration from the root nodes, then validates it as keepalived's
-/// VRRP process does at start-up.
-pub fn build(ctx: &mut Ctx, global: &Global, nodes: &[Node]) -> Result<Vrrp, Fatal> {
-    let mut r = Read {
-        vrrp: Vrrp::default(),
-        drafts: Vec::new(),
-        groups: Vec::new(),
-        ifaces: Ifaces::default(),
-        lines: LineEnv::new(global.default_interface.as_deref()),
-    };
-    for (idx, n) in nodes.iter().enumerate() {
-        root_node(ctx, global, nodes, idx, n, &mut r)?;
-    }
-    let Read {
-        mut vrrp,
-        drafts,
-        groups,
-        ..
-    } = r;
-    if ctx.missing_interface {
-        // keepalived's VRRP process stops here, before any other check.
-        ctx.report(
-            first_loc(nodes),
-            Level::BadIf,
-            "Non-existent interface specified in configuration",
-        );
-        vrrp.stopped = true;
-        return Ok(vrrp);
-    }
-    vrrp.scripts_checked = !drafts.is_empty();
-    let instance_scripts: Vec<Script> = drafts.iter().flat_map(draft_scripts).collect();
-    let group_scripts: Vec<(String, Script)> = groups
-        .iter()
-        .flat_map(|g| {
-            let mut n = g.notify.clone();
-            let s: Vec<Script> = n.all_mut().map(|s| s.clone()).collect();
-            s.into_iter().map(|s| (g.name.clone(), s))
-        })
-        .collect();
-    match complete::complete_all(ctx, global, drafts, groups) {
-        Ok((instances, sync_groups)) => {
-            // Scripts of the groups keepalived removed were checked but never run.
-            vrrp.held_scripts = group_scripts
-                .into_iter()
-                .filter(|(g, _)| !sync_groups.iter().any(|k| &k.name == g))
-                .map(|(_, s)| s)
-                .collect();
-            vrrp.instances = instances;
-            vrrp.sync_groups = sync_groups;
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder {
+            vrrp: Vrrp::default(),
+            drafts: Vec::new(),
+            groups: Vec::new(),
+            ifaces: Ifaces::default(),
+            lines: LineEnv::new(None),
+            first_instance: None,
+            first_root: None,
         }
-        Err(complete::Stopped) => {
-            vrrp.held_scripts = instance_scripts;
-            vrrp.held_scripts
-                .extend(group_scripts.into_iter().map(|(_, s)| s));
+    }
+}
+
+impl Builder {
+    /// One root node, read against the globals read so far; non-VRRP roots are ignored.
+    pub fn root(&mut self, ctx: &mut Ctx, global: &Global, n: &Node) -> Result<(), Fatal> {
+        if n.kw == "vrrp_instance" {
+            self.first_instance.get_or_insert(n.loc);
+        }
+        self.first_root.get_or_insert(n.loc);
+        if let Some(dev) = &global.default_interface {
+            if self.lines.default_interface != *dev {
+                self.lines.default_interface.clone_from(dev);
+            }
+        }
+        root_node(ctx, global, n, self)
+    }
+
+    /// The `track_file`s read so far (FILE_CHECK may use those defined before it).
+    pub fn track_files(&self) -> &[TrackFile] {
+        &self.vrrp.track_files
+    }
+
+    /// Completes and validates everything read.
+    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Result<Vrrp, Fatal> {
+        let Builder {
+            mut vrrp,
+            drafts,
+            groups,
+            first_instance,
+            first_root,
+            ..
+        } = self;
+        if ctx.missing_interface {
+            // keepalived's VRRP process stops here, before any other check.
+            ctx.report(
+                first_instance.or(first_root).unwrap_or_default(),
+                Level::BadIf,
+                "Non-existent interface specified in configuration",
+            );
             vrrp.stopped = true;
+            return Ok(vrrp);
         }
+        vrrp.scripts_checked = !drafts.is_empty();
+        let instance_scripts: Vec<Script> = drafts.iter().flat_map(draft_scripts).collect();
+        let group_scripts: Vec<(String, Script)> = groups
+            .iter()
+            .flat_map(|g| {
+                let mut n = g.notify.clone();
+                let s: Vec<Script> = n.all_mut().map(|s| s.clone()).collect();
+                s.into_iter().map(|s| (g.name.clone(), s))
+            })
+            .collect();
+        match complete::complete_all(ctx, global, drafts, groups) {
+            Ok((instances, sync_groups)) => {
+                // Scripts of the groups keepalived removed were checked but never run.
+                vrrp.held_scripts = group_scripts
+                    .into_iter()
+                    .filter(|(g, _)| !sync_groups.iter().any(|k| &k.name == g))
+                    .map(|(_, s)| s)
+                    .collect();
+                vrrp.instances = instances;
+                vrrp.sync_groups = sync_groups;
+            }
+            Err(complete::Stopped) => {
+                vrrp.held_scripts = instance_scripts;
+                vrrp.held_scripts
+                    .extend(group_scripts.into_iter().map(|(_, s)| s));
+                vrrp.stopped = true;
+            }
+        }
+        Ok(vrrp)
     }
-    Ok(vrrp)
 }
 
-/// Where a message without a better place goes: the first VRRP block.
-fn first_loc(nodes: &[Node]) -> Loc {
-    nodes
-        .iter()
-        .find(|n| n.kw == "vrrp_instance")
-        .or(nodes.first())
-        .map_or(Loc::default(), |n| n.loc)
-}
-
-fn root_node(
-    ctx: &mut Ctx,
-    global: &Global,
-    nodes: &[Node],
-    idx: usize,
-    n: &Node,
-    r: &mut Read,
-) -> Result<(), Fatal> {
+fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Result<(), Fatal> {
     let v = &mut r.vrrp;
     match n.kw {
         "static_ipaddress" => {
@@ -300,7 +314,7 @@ fn root_node(
                     processes: &v.track_processes,
                 },
                 earlier: &r.drafts,
-                alloc: alloc_defaults(global, nodes, idx),
+                alloc: AllocDefaults::from(global),
             };
             let d = read_instance::read(
                 ctx,
@@ -335,19 +349,6 @@ fn static_fits(ctx: &mut Ctx, line: &Line, count: usize) -> bool {
     );
     ctx.error(line.loc, msg);
     false
-}
-
-/// keepalived copies some globals into an instance when it reads it: a `global_defs` that
-/// only comes later leaves the instance with the built-in defaults.
-fn alloc_defaults(global: &Global, nodes: &[Node], idx: usize) -> AllocDefaults {
-    let is_globals = |n: &Node| n.kw == "global_defs";
-    let before = nodes[..idx].iter().any(is_globals);
-    let after = nodes[idx..].iter().any(is_globals);
-    if after && !before {
-        AllocDefaults::from(&Global::default())
-    } else {
-        AllocDefaults::from(global)
-    }
 }
 
 /// Every notify script of an instance as read.

@@ -142,14 +142,14 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
 
 /// `FILE_CHECK { track_file NAME; weight W [reverse|noreverse] }`; `index` is the root
 /// node of the virtual server: only `track_file`s defined before it exist for keepalived.
-pub fn file(ctx: &mut Ctx, env: &Env, n: &Node, index: usize) -> Result<Option<FileCheck>, Fatal> {
+pub fn file(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<FileCheck>, Fatal> {
     let mut track = None;
     let mut weight: Option<(i32, bool)> = None;
     for k in &n.children {
         match k.kw {
             "track_file" => {
                 let w = ctx::arg(k, 0)?;
-                match env.track_file(w, index) {
+                match env.track_file(w) {
                     Some(t) => track = Some(t),
                     None => ctx.error(k.loc, format!("track_file {w} not found")),
                 }

@@ -17,13 +17,12 @@ use crate::time::Duration;
 /// Longest interface name (IFNAMSIZ - 1).
 const IF_NAME_MAX: usize = 15;
 
-/// Reads one checker block of `rs` and adds what it yields. `index` is the root node of
-/// the virtual server (for `track_file` lookups), `total` counts checkers everywhere.
+/// Reads one checker block of `rs` and adds what it yields; `total` counts checkers
+/// everywhere.
 pub fn parse(
     ctx: &mut Ctx,
     env: &Env,
     n: &Node,
-    index: usize,
     vs: &VsDraft,
     rs: &mut RsDraft,
     total: &mut usize,
@@ -37,7 +36,7 @@ pub fn parse(
         "UDP_CHECK" => check_other::udp(ctx, n, rs)?.into_iter().collect(),
         "MISC_CHECK" => check_misc::parse(ctx, env, n)?.into_iter().collect(),
         "FILE_CHECK" => {
-            if let Some(f) = check_other::file(ctx, env, n, index)? {
+            if let Some(f) = check_other::file(ctx, env, n)? {
                 rs.file_checks.push(f);
             }
             return Ok(());

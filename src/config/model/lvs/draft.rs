@@ -10,8 +10,7 @@ use super::{
 use crate::config::diag::Loc;
 use crate::config::model::global::Global;
 use crate::config::model::script::Script;
-use crate::config::model::vrrp::{TrackFile, Vrrp};
-use crate::config::parser::Node;
+use crate::config::model::vrrp::TrackFile;
 use crate::time::Duration;
 
 /// keepalived's default `delay_loop`.
@@ -200,32 +199,16 @@ pub struct Drafts {
     pub checkers: usize,
 }
 
-/// What the LVS builders need from the rest of the configuration.
+/// What the LVS builders need from the rest of the configuration, as read so far.
 pub struct Env<'a> {
     pub global: &'a Global,
-    pub track_files: Vec<(&'a TrackFile, usize)>,
+    /// The `track_file` blocks read before this point (keepalived resolves in file order).
+    pub track_files: &'a [TrackFile],
 }
 
 impl<'a> Env<'a> {
-    pub fn new(global: &'a Global, vrrp: &'a Vrrp, nodes: &[Node]) -> Env<'a> {
-        // Only `track_file` blocks read before a virtual server are visible to it; one
-        // whose root node is not found counts as read first.
-        let track_files = vrrp
-            .track_files
-            .iter()
-            .map(|t| (t, nodes.iter().position(|n| n.loc == t.loc).unwrap_or(0)))
-            .collect();
-        Env {
-            global,
-            track_files,
-        }
-    }
-
-    /// The `track_file` called `name` defined before root node `index`.
-    pub fn track_file(&self, name: &str, index: usize) -> Option<&'a TrackFile> {
-        self.track_files
-            .iter()
-            .find(|(t, i)| t.name == name && *i < index)
-            .map(|(t, _)| *t)
+    /// The `track_file` called `name`, if defined before.
+    pub fn track_file(&self, name: &str) -> Option<&'a TrackFile> {
+        self.track_files.iter().find(|t| t.name == name)
     }
 }

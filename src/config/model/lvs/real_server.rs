@@ -16,7 +16,6 @@ pub fn parse(
     ctx: &mut Ctx,
     env: &Env,
     node: &Node,
-    index: usize,
     vs: &mut VsDraft,
     d: &mut Drafts,
 ) -> Result<(), Fatal> {
@@ -55,7 +54,7 @@ pub fn parse(
     };
     for n in &node.children {
         if !keyword(ctx, env, n, vs, &mut rs)? {
-            checker::parse(ctx, env, n, index, vs, &mut rs, &mut d.checkers)?;
+            checker::parse(ctx, env, n, vs, &mut rs, &mut d.checkers)?;
         }
     }
     // keepalived's end of the block: a non-tunnelled server fixes or must match the

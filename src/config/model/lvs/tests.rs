@@ -7,10 +7,8 @@ use std::net::IpAddr;
 use super::*;
 use crate::config::diag::{Diagnostics, Level};
 use crate::config::host::{FakeHost, User};
-use crate::config::model::vrrp::TrackFile;
-use crate::config::reader::Reader;
 use crate::config::testutil::{load_text, messages};
-use crate::config::{parser, Loaded};
+use crate::config::Loaded;
 use crate::limits;
 
 /// Exit code and (line, message) pairs of everything but plain log lines.
@@ -1001,31 +999,19 @@ fn ssl_block() {
     assert_eq!((ssl.ca.as_deref(), ssl.key), (Some("/x"), None));
 }
 
-/// Parses `text` and builds the LVS part with the given globals and VRRP track files.
-fn build_with(text: &str, global: &Global, vrrp: &Vrrp, host: &FakeHost) -> (Lvs, Diagnostics) {
-    let dir = std::env::temp_dir().join(format!(
-        "ka-lvs-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("keepalived.conf");
-    std::fs::write(&path, text).unwrap();
-    let mut d = Diagnostics::default();
-    let nodes = {
-        let mut r = Reader::open(&mut d, path.to_str().unwrap(), "node1", 0, 1);
-        parser::parse(&mut r)
-    };
-    std::fs::remove_dir_all(&dir).unwrap();
-    let lvs = {
-        let mut ctx = Ctx::new(&mut d, host);
-        build(&mut ctx, global, vrrp, &nodes).unwrap()
-    };
-    (lvs, d)
+/// Loads `text` and returns the LVS part with every message (errors and notes).
+fn build_with(text: &str, host: &FakeHost) -> (Lvs, Diagnostics) {
+    let l = crate::config::testutil::load_text(text, host);
+    (l.config.expect("a configuration").lvs, l.diags)
 }
 
-fn texts(d: &Diagnostics) -> Vec<(u32, String)> {
-    d.list.iter().map(|x| (x.loc.line, x.msg.clone())).collect()
+/// The messages that change the exit status.
+fn errors_of(d: &Diagnostics) -> Vec<(u32, String)> {
+    d.list
+        .iter()
+        .filter(|x| x.level != crate::config::diag::Level::Info)
+        .map(|x| (x.loc.line, x.msg.clone()))
+        .collect()
 }
 
 #[test]
@@ -1056,21 +1042,12 @@ track_file tf2 {
   file /tmp/tf2
 }
 ";
-    let tf = |name: &str, line| TrackFile {
-        name: name.into(),
-        path: format!("/tmp/{name}"),
-        weight: 5,
-        reverse: false,
-        init: None,
-        loc: Loc { file: 0, line },
-    };
-    let vrrp = Vrrp {
-        track_files: vec![tf("tf1", 1), tf("tf2", 22)],
-        ..Vrrp::default()
-    };
-    let (lvs, d) = build_with(text, &Global::default(), &vrrp, &FakeHost::new());
+    let mut host = FakeHost::new();
+    host.add_file("/tmp/tf1", 0o644);
+    host.add_file("/tmp/tf2", 0o644);
+    let (lvs, d) = build_with(text, &host);
     assert_eq!(
-        texts(&d),
+        errors_of(&d),
         pairs(&[
             (17, "track_file tf2 not found"),
             (18, "number '3000000000' outside integer range"),
@@ -1086,7 +1063,8 @@ track_file tf2 {
         .iter()
         .map(|f| (f.track_file.as_str(), f.weight, f.reverse))
         .collect();
-    assert_eq!(got, [("tf1", 5, false), ("tf1", 10, true)]);
+    // tf1 has keepalived's default weight, 1.
+    assert_eq!(got, [("tf1", 1, false), ("tf1", 10, true)]);
 }
 
 #[test]
@@ -1103,22 +1081,22 @@ virtual_server 10.0.0.1 80 {
   }
 }
 ";
-    let global = Global {
-        enable_script_security: true,
-        ..Global::default()
-    };
-    let (lvs, d) = build_with(text, &global, &Vrrp::default(), &FakeHost::new());
+    let text = format!("global_defs {{\n  enable_script_security\n}}\n{text}");
+    let mut host = FakeHost::new();
+    host.add_script("/bin/down");
+    let (lvs, d) = build_with(&text, &host);
+    let lines: Vec<(u32, String)> = d.list.iter().map(|x| (x.loc.line, x.msg.clone())).collect();
     assert_eq!(
-        texts(&d),
+        lines,
         pairs(&[
-            (5, "Script user 'keepalived_script' does not exist"),
-            (5, "Unable to set default user keepalived_script for script"),
+            (8, "Script user 'keepalived_script' does not exist"),
+            (8, "Unable to set default user keepalived_script for script"),
             (
-                5,
+                8,
                 "Failed to set default user for quorum script /bin/up - ignoring"
             ),
             (
-                7,
+                10,
                 "Failed to set default user for notify script /bin/up - ignoring"
             ),
         ])

@@ -3,7 +3,7 @@
 //! protocol, ports, duplicates, quorum) and resolve checker inheritance.
 
 use super::draft::{
-    CheckerDraft, Drafts, Env, Fwd, Method, RsDraft, Svc, Timing, VsDraft, DEFAULT_CONNECT_TIMEOUT,
+    CheckerDraft, Drafts, Fwd, Method, RsDraft, Svc, Timing, VsDraft, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DELAY_LOOP, DEFAULT_PERSISTENCE,
 };
 use super::names;
@@ -15,11 +15,11 @@ use crate::config::ctx::Ctx;
 use crate::config::model::global::Global;
 use crate::time::Duration;
 
-pub fn run(ctx: &mut Ctx, env: &Env, d: Drafts) -> Lvs {
+pub fn run(ctx: &mut Ctx, global: &Global, d: Drafts) -> Lvs {
     let linked = link_groups(ctx, &d.groups, d.vss);
     let virtual_servers = linked
         .into_iter()
-        .filter_map(|(vs, seq)| virtual_server(ctx, env.global, &d.groups, vs, seq))
+        .filter_map(|(vs, seq)| virtual_server(ctx, global, &d.groups, vs, seq))
         .collect();
     Lvs {
         ssl: d.ssl,

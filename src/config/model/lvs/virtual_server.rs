@@ -21,13 +21,7 @@ const PERSISTENCE_MAX: u32 = 86400 * 31;
 /// IPVS weights are signed 32 bit.
 pub const WEIGHT_MAX: u32 = i32::MAX as u32;
 
-pub fn parse(
-    ctx: &mut Ctx,
-    env: &Env,
-    node: &Node,
-    index: usize,
-    d: &mut Drafts,
-) -> Result<(), Fatal> {
+pub fn parse(ctx: &mut Ctx, env: &Env, node: &Node, d: &mut Drafts) -> Result<(), Fatal> {
     let Some(svc) = service(ctx, node)? else {
         return Ok(());
     };
@@ -42,7 +36,7 @@ pub fn parse(
     let mut vs = VsDraft::new(svc, node.loc);
     for n in &node.children {
         if n.kw == "real_server" {
-            real_server::parse(ctx, env, n, index, &mut vs, d)?;
+            real_server::parse(ctx, env, n, &mut vs, d)?;
         } else {
             keyword(ctx, env, n, &mut vs)?;
         }

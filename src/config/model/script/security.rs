@@ -12,7 +12,6 @@ use crate::config::ctx::Ctx;
 use crate::config::diag::{Level, Loc};
 use crate::config::host::{FileMeta, Host, User};
 use crate::config::model::global::{Global, NotifyFifo};
-use crate::config::parser::Node;
 
 const S_ISUID: u32 = 0o4000;
 const S_ISGID: u32 = 0o2000;
@@ -76,6 +75,14 @@ impl Process {
     }
 }
 
+/// Which of keepalived's processes have something to run: VRRP with a `vrrp_instance`, the
+/// checker with a `virtual_server`. Only those check their scripts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Processes {
+    pub vrrp: bool,
+    pub checker: bool,
+}
+
 /// Checks every script as keepalived's processes do before they start, sets each
 /// [`Script::run`], and reports the SECURITY VIOLATION of each process that would run
 /// scripts without `enable_script_security`. The parent checks the start-up and shut-down
@@ -84,13 +91,15 @@ impl Process {
 /// `vrrp_instance`. The global FIFO reader is used by both and checked once.
 pub fn check_all(
     ctx: &mut Ctx,
-    nodes: &[Node],
+    active: Processes,
     global: &mut Global,
     vrrp: Vec<&mut Script>,
     lvs: Vec<&mut Script>,
 ) {
-    let has = |kw: &str| nodes.iter().any(|n| n.kw == kw);
-    let (vrrp_active, lvs_active) = (has("vrrp_instance"), has("virtual_server"));
+    let Processes {
+        vrrp: vrrp_active,
+        checker: lvs_active,
+    } = active;
     let mut c = Checker {
         ctx,
         security: global.enable_script_security,
@@ -692,18 +701,6 @@ mod tests {
         assert_eq!(s.run, Run::Disabled);
     }
 
-    fn root_node(kw: &'static str) -> Node {
-        Node {
-            kw,
-            args: vec![],
-            raw: kw.into(),
-            loc: Loc::default(),
-            children: vec![],
-            values: vec![],
-            end: Loc::default(),
-        }
-    }
-
     #[test]
     fn each_process_checks_its_own_scripts_and_the_shared_reader() {
         let mut h = FakeHost::new();
@@ -722,11 +719,14 @@ mod tests {
         };
         let mut track = script("/k/ok.sh", Kind::Track("chk".into()));
         let mut misc = script("/k/missing.sh", Kind::Misc);
-        let nodes = [root_node("vrrp_instance"), root_node("virtual_server")];
         let mut d = Diagnostics::default();
         {
             let mut ctx = Ctx::new(&mut d, &h);
-            check_all(&mut ctx, &nodes, &mut g, vec![&mut track], vec![&mut misc]);
+            let both = Processes {
+                vrrp: true,
+                checker: true,
+            };
+            check_all(&mut ctx, both, &mut g, vec![&mut track], vec![&mut misc]);
         }
         let shown: Vec<&str> = d
             .list
@@ -747,7 +747,13 @@ mod tests {
         let mut d = Diagnostics::default();
         {
             let mut ctx = Ctx::new(&mut d, &h);
-            check_all(&mut ctx, &[], &mut g, vec![&mut track], vec![]);
+            check_all(
+                &mut ctx,
+                Processes::default(),
+                &mut g,
+                vec![&mut track],
+                vec![],
+            );
         }
         assert!(d.list.is_empty());
         assert_eq!(track.run, Run::Unchecked);

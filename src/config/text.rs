@@ -9,15 +9,25 @@ fn is_blank(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// `s` without leading and trailing spaces and tabs (bytes: both are ASCII).
+fn trim_blanks(s: &str) -> &str {
+    let b = s.as_bytes();
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
 /// Strips comments (`#` or `!` outside double quotes), turns `\#`/`\!` outside quotes into
 /// literal characters, trims leading and trailing blanks, and keeps a trailing `\` (the
 /// continuation mark of multi-line definitions) right after the last word.
 /// Returns the new text and whether a double quote was left open.
 pub fn decomment(line: &str) -> (String, bool) {
-    let s = line.trim_start_matches(is_blank);
+    let s = trim_blanks(line);
     if !s.bytes().any(|b| matches!(b, b'!' | b'#' | b'"' | b'\\')) {
-        return (s.trim_end_matches(is_blank).to_string(), false);
+        return (s.to_string(), false);
     }
+    let s = line.trim_start_matches(is_blank);
     let mut out = String::with_capacity(s.len());
     let mut quote = false;
     let mut cont = false;
@@ -70,27 +80,33 @@ pub fn decomment(line: &str) -> (String, bool) {
 /// with `"` runs to the next `"` (quotes removed, no escapes), a `"` also ends an unquoted word.
 /// Returns the words and whether a quote was left unmatched (the rest of the line is dropped).
 pub fn tokenize(line: &str) -> (Vec<String>, bool) {
-    let mut words = Vec::new();
-    let mut rest = line;
+    // Every delimiter is ASCII, so byte positions are character boundaries.
+    let b = line.as_bytes();
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'\x0b');
+    let mut words = Vec::with_capacity(4);
+    let mut i = 0;
     loop {
-        rest = rest.trim_start_matches(is_ws);
-        if rest.is_empty() {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i == b.len() {
             return (words, false);
         }
-        if let Some(q) = rest.strip_prefix('"') {
-            match q.find('"') {
-                Some(end) => {
-                    words.push(q[..end].to_string());
-                    rest = &q[end + 1..];
+        if b[i] == b'"' {
+            let start = i + 1;
+            match b[start..].iter().position(|&c| c == b'"') {
+                Some(n) => {
+                    words.push(line[start..start + n].to_string());
+                    i = start + n + 1;
                 }
                 None => return (words, true),
             }
         } else {
-            let end = rest
-                .find(|c: char| is_ws(c) || c == '"')
-                .unwrap_or(rest.len());
-            words.push(rest[..end].to_string());
-            rest = &rest[end..];
+            let start = i;
+            while i < b.len() && !is_ws(b[i]) && b[i] != b'"' {
+                i += 1;
+            }
+            words.push(line[start..i].to_string());
         }
     }
 }

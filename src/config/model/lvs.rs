@@ -647,7 +647,7 @@ impl VirtualServer {
     /// or `[group]:n`.
     pub fn name(&self) -> String {
         match &self.service {
-            Service::Addr { ip, port } => names::trio(ip, self.protocol, *port),
+            Service::Addr { ip, port } => names::trio(ip, self.protocol, *port).to_string(),
             Service::Fwmark(mark) => format!("FWM {mark}"),
             Service::Group { name, seq } => format!("[{name}]:{seq}"),
         }
@@ -657,7 +657,7 @@ impl VirtualServer {
 impl RealServer {
     /// The name keepalived gives the server in its log lines: `[ip]:tcp:port`.
     pub fn name(&self, vs: &VirtualServer) -> String {
-        names::trio(&self.ip, vs.protocol, self.port)
+        names::trio(&self.ip, vs.protocol, self.port).to_string()
     }
 }
 

@@ -1,28 +1,54 @@
 //! How keepalived names services in its messages: `[ip]:tcp:port`, `FWM n`, `[group]:n`.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use super::draft::Svc;
 use super::{GroupEntry, Protocol};
 
 /// `[ip]:proto:port`, keepalived's `inet_sockaddrtotrio()`; "none" without a protocol.
-pub fn trio(ip: &IpAddr, protocol: Option<Protocol>, port: u16) -> String {
-    let proto = match protocol {
-        Some(Protocol::Tcp) => "tcp",
-        Some(Protocol::Udp) => "udp",
-        Some(Protocol::Sctp) => "sctp",
-        None => "none",
-    };
-    format!("[{ip}]:{proto}:{port}")
+/// Formatted only when shown: most names are never printed.
+pub struct Trio<'a> {
+    ip: &'a IpAddr,
+    protocol: Option<Protocol>,
+    port: u16,
+}
+
+impl fmt::Display for Trio<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = match self.protocol {
+            Some(Protocol::Tcp) => "tcp",
+            Some(Protocol::Udp) => "udp",
+            Some(Protocol::Sctp) => "sctp",
+            None => "none",
+        };
+        write!(f, "[{}]:{proto}:{}", self.ip, self.port)
+    }
+}
+
+pub fn trio(ip: &IpAddr, protocol: Option<Protocol>, port: u16) -> Trio<'_> {
+    Trio { ip, protocol, port }
 }
 
 /// A virtual server as keepalived's `FMT_VS` shows it; `seq` numbers group users.
-pub fn vs(svc: &Svc, protocol: Option<Protocol>, seq: u16) -> String {
-    match svc {
-        Svc::Group(name) => format!("[{name}]:{seq}"),
-        Svc::Fwmark(mark) => format!("FWM {mark}"),
-        Svc::Addr { ip, port } => trio(ip, protocol, *port),
+pub struct VsName<'a> {
+    svc: &'a Svc,
+    protocol: Option<Protocol>,
+    seq: u16,
+}
+
+impl fmt::Display for VsName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.svc {
+            Svc::Group(name) => write!(f, "[{name}]:{}", self.seq),
+            Svc::Fwmark(mark) => write!(f, "FWM {mark}"),
+            Svc::Addr { ip, port } => trio(ip, self.protocol, *port).fmt(f),
+        }
     }
+}
+
+pub fn vs(svc: &Svc, protocol: Option<Protocol>, seq: u16) -> VsName<'_> {
+    VsName { svc, protocol, seq }
 }
 
 /// A group entry as keepalived's `format_vsge()` shows it.

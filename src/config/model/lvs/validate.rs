@@ -468,7 +468,7 @@ fn fix_ports(
 fn group_port_warnings(
     ctx: &mut Ctx,
     vs: &VsDraft,
-    name: &str,
+    name: &names::VsName,
     rs: &[RealServer],
     sorry: Option<&SorryServer>,
     g: &VsGroup,

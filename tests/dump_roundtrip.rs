@@ -45,7 +45,7 @@ fn dump_reads_back_to_itself() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for f in files() {
-        let (Some(first), _, _) = dump_of(&f, &host) else {
+        let (Some(first), first_code, _) = dump_of(&f, &host) else {
             continue;
         };
         let again = dir.join("dump.conf");

@@ -83,7 +83,7 @@ impl Parser<'_, '_> {
         mut need_bob: bool,
         level: usize,
     ) -> (Vec<Node>, Loc) {
-        let mut nodes = Vec::new();
+        let mut nodes = Vec::with_capacity(8);
         loop {
             match self.item(tables, &mut need_bob, level) {
                 Item::Node(n) => nodes.push(n),
@@ -189,7 +189,7 @@ impl Parser<'_, '_> {
     /// keyword (and after its name, for named lists) other than `{` are reported and dropped;
     /// words after such a `{` are the first value line.
     fn values(&mut self, kw: &str, args: &mut Vec<String>, keep: usize) -> (Vec<Line>, Loc) {
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(8);
         let mut need_bob = true;
         let loc = self.r.loc();
         if args.len() > keep {

@@ -3,6 +3,8 @@
 //! Users and groups come from /etc/passwd and /etc/group read directly: a static musl
 //! binary has no NSS.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs;
 use std::io::Read;
@@ -15,6 +17,9 @@ use crate::config::host::{FileMeta, Host, User};
 pub struct RealHost {
     pub passwd: String,
     pub group: String,
+    /// Interface lookups already made: a configuration names the same few interfaces many
+    /// times, and each lookup costs the kernel a socket.
+    interfaces: RefCell<HashMap<String, bool>>,
 }
 
 impl Default for RealHost {
@@ -22,6 +27,7 @@ impl Default for RealHost {
         RealHost {
             passwd: "/etc/passwd".into(),
             group: "/etc/group".into(),
+            interfaces: RefCell::default(),
         }
     }
 }
@@ -48,11 +54,15 @@ fn meta(m: fs::Metadata) -> FileMeta {
 
 impl Host for RealHost {
     fn interface_exists(&self, name: &str) -> bool {
-        let Ok(c) = CString::new(name) else {
-            return false;
-        };
-        // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
-        unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
+        if let Some(&known) = self.interfaces.borrow().get(name) {
+            return known;
+        }
+        let exists = CString::new(name).is_ok_and(|c| {
+            // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+            unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
+        });
+        self.interfaces.borrow_mut().insert(name.to_string(), exists);
+        exists
     }
 
     fn hostname(&self) -> String {
@@ -130,6 +140,7 @@ mod tests {
         let h = RealHost {
             passwd: passwd.to_str().unwrap().into(),
             group: group.to_str().unwrap().into(),
+            ..RealHost::default()
         };
         assert_eq!(
             h.user("keepalived_script"),

@@ -11,27 +11,34 @@ use super::diag::{Level, Loc};
 /// Returns the value (saturated) and whether the whole token was consumed. An empty token
 /// reads as 0, as in C.
 fn strto(s: &str) -> (i128, bool, bool) {
-    let t = s.trim_start_matches(super::text::is_ws);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let n = digits.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 {
-        // Nothing converted: C leaves endptr at the start of the string.
-        return (0, s.is_empty(), false);
+    strto_bytes(s.bytes())
+}
+
+/// [`strto`] over bytes, so that a number spread over pieces needs no copy.
+fn strto_bytes(bytes: impl Iterator<Item = u8>) -> (i128, bool, bool) {
+    let mut it = bytes.peekable();
+    if it.peek().is_none() {
+        return (0, true, false);
     }
-    let mut v: i128 = 0;
-    let mut overflow = false;
-    for b in digits[..n].bytes() {
-        v = v * 10 + i128::from(b - b'0');
+    while it.next_if(|&c| super::text::is_ws(char::from(c))).is_some() {}
+    let neg = it.next_if_eq(&b'-').is_some();
+    if !neg {
+        it.next_if_eq(&b'+');
+    }
+    let (mut v, mut digits, mut overflow) = (0i128, 0usize, false);
+    while let Some(c) = it.next_if(u8::is_ascii_digit) {
+        digits += 1;
+        v = v * 10 + i128::from(c - b'0');
         if v > u64::MAX as i128 {
             overflow = true;
             v = u64::MAX as i128;
         }
     }
-    (if neg { -v } else { v }, n == digits.len(), overflow)
+    if digits == 0 {
+        // Nothing converted: C leaves endptr at the start of the (non-empty) text.
+        return (0, false, false);
+    }
+    (if neg { -v } else { v }, it.next().is_none(), overflow)
 }
 
 /// keepalived's `read_int()`.
@@ -147,26 +154,27 @@ fn decimal_read(
         ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
         return None;
     }
-    let (int_part, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (s, ""),
+    let b = s.as_bytes();
+    let (int_part, mut frac) = match b.iter().position(|&c| c == b'.') {
+        Some(d) => (&b[..d], &b[d + 1..]),
+        None => (b, &b[b.len()..]),
     };
-    let mut frac = frac.to_string();
+    let places = places as usize;
     let mut round_up = false;
-    if frac.len() > places as usize {
+    if frac.len() > places {
         ctx.report(
             loc,
             Level::InvalidNumber,
             format!("number '{s}' has too many decimal places"),
         );
-        round_up = frac.as_bytes()[places as usize] >= b'5';
-        frac.truncate(places as usize);
+        // C compares a signed char: bytes above 0x7f never round up.
+        round_up = frac[places] as i8 >= b'5' as i8;
+        frac = &frac[..places];
     }
-    while frac.len() < places as usize {
-        frac.push('0');
-    }
-    let digits = format!("{int_part}{frac}");
-    let (v, whole, overflow) = strto(&digits);
+    // keepalived reads int_part, frac and padding zeros as one number.
+    let pad = std::iter::repeat(b'0').take(places - frac.len());
+    let digits = int_part.iter().chain(frac).copied().chain(pad);
+    let (v, whole, overflow) = strto_bytes(digits);
     let v = v + i128::from(round_up);
     if !whole {
         ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
@@ -187,8 +195,8 @@ fn decimal_read(
         let show = |x: u64| match places {
             0 => format!("{x}."),
             _ => {
-                let scale = 10u64.pow(places);
-                format!("{}.{:0w$}", x / scale, x % scale, w = places as usize)
+                let scale = 10u64.pow(places as u32);
+                format!("{}.{:0w$}", x / scale, x % scale, w = places)
             }
         };
         let msg = format!("number '{s}' outside range [{}, {}]", show(min), show(max));
@@ -283,6 +291,9 @@ mod tests {
             assert_eq!(timer(c, l, "0", 1, 0), None);
             assert_eq!(decimal(c, l, "40.96", 1, 4095, 2), None);
             assert_eq!(decimal(c, l, "1000000", 0, 960000, 0), None);
+            // Byte counts, not characters: no panic on multi-byte text; the junk is
+            // reported and the leading digit kept, as keepalived does.
+            assert_eq!(timer(c, l, "1.aéééé", 0, 0), Some(1));
             let msgs: Vec<_> = c.diags().list.iter().map(|d| d.msg.clone()).collect();
             assert_eq!(msgs[0], "number '2.0000005' has too many decimal places");
             assert_eq!(msgs[2], "invalid number 'abc'");

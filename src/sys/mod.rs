@@ -61,7 +61,9 @@ impl Host for RealHost {
             // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
             unsafe { libc::if_nametoindex(c.as_ptr()) != 0 }
         });
-        self.interfaces.borrow_mut().insert(name.to_string(), exists);
+        self.interfaces
+            .borrow_mut()
+            .insert(name.to_string(), exists);
         exists
     }
 

@@ -18,6 +18,7 @@ pub mod reader;
 pub mod schema;
 pub mod text;
 pub mod value;
+pub mod words;
 
 use diag::{Diagnostics, Fatal};
 use host::Host;

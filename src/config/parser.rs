@@ -3,6 +3,7 @@
 
 use super::diag::{Level, Loc};
 use super::reader::{Line, Reader};
+use super::words::{WordIter, Words};
 use super::schema::{self, Kind, Kw, Support};
 
 /// One keyword line with what belongs to it.
@@ -10,10 +11,10 @@ use super::schema::{self, Kind, Kw, Support};
 pub struct Node {
     /// The keyword as the schema spells it.
     pub kw: &'static str,
-    /// The words after the keyword.
-    pub args: Vec<String>,
     /// The keyword line as read (for script command lines with quotes and escapes).
     pub raw: String,
+    /// The words after the keyword, as positions in `raw`.
+    args: Words,
     pub loc: Loc,
     /// Keywords of a `Kind::Block`.
     pub children: Vec<Node>,
@@ -24,8 +25,35 @@ pub struct Node {
 }
 
 impl Node {
+    /// Word `i` after the keyword.
     pub fn arg(&self, i: usize) -> Option<&str> {
-        self.args.get(i).map(String::as_str)
+        self.args.get(&self.raw, i)
+    }
+
+    /// The words after the keyword.
+    pub fn args(&self) -> WordIter<'_> {
+        self.args.iter(&self.raw)
+    }
+
+    /// How many words follow the keyword.
+    pub fn nargs(&self) -> usize {
+        self.args.len()
+    }
+
+    /// A keyword line for tests: `raw` is the whole line, its first word the keyword.
+    #[cfg(test)]
+    pub fn from_line(kw: &'static str, raw: &str, loc: Loc) -> Node {
+        let (mut args, _) = super::text::tokenize(raw);
+        args.remove_first();
+        Node {
+            kw,
+            raw: raw.to_string(),
+            args,
+            loc,
+            children: Vec::new(),
+            values: Vec::new(),
+            end: loc,
+        }
     }
 }
 
@@ -104,7 +132,7 @@ impl Parser<'_, '_> {
         let Some(line) = self.r.next_line() else {
             return Item::Eof;
         };
-        let Some(first) = line.words.first() else {
+        let Some(first) = line.first() else {
             return Item::Skip;
         };
         if *need_bob {
@@ -142,16 +170,12 @@ impl Parser<'_, '_> {
     }
 
     fn node(&mut self, kw: Kw, line: Line, level: usize) -> Node {
-        let Line {
-            mut words,
-            raw,
-            loc,
-        } = line;
-        words.remove(0);
+        let Line { mut words, raw, loc } = line;
+        words.remove_first();
         let mut node = Node {
             kw: kw.name,
-            args: words,
             raw,
+            args: words,
             loc,
             children: Vec::new(),
             values: Vec::new(),
@@ -160,14 +184,14 @@ impl Parser<'_, '_> {
         match kw.kind {
             Kind::Leaf => self.parse_time_directive(&node),
             Kind::Block(sub) => {
-                let need_bob = node.args.last().map_or(true, |w| w != "{");
+                let need_bob = node.args().next_back() != Some("{");
                 if !need_bob {
                     node.args.pop();
                 }
                 (node.children, node.end) = self.block(sub, need_bob, level + 1);
             }
-            Kind::Values => (node.values, node.end) = self.values(kw.name, &mut node.args, 0),
-            Kind::NamedValues => (node.values, node.end) = self.values(kw.name, &mut node.args, 1),
+            Kind::Values => (node.values, node.end) = self.values(kw.name, &mut node, 0),
+            Kind::NamedValues => (node.values, node.end) = self.values(kw.name, &mut node, 1),
         }
         node
     }
@@ -175,7 +199,7 @@ impl Parser<'_, '_> {
     /// Keywords that act while the configuration is being read, as in keepalived.
     fn parse_time_directive(&mut self, node: &Node) {
         match node.kw {
-            "include_check" => self.r.set_include_check(&node.args),
+            "include_check" => self.r.set_include_check(node.args()),
             "random_seed" => {
                 if let Some(seed) = node.arg(0).and_then(|s| s.parse::<u64>().ok()) {
                     self.r.set_random_seed(seed);
@@ -188,54 +212,55 @@ impl Parser<'_, '_> {
     /// keepalived's `alloc_value_block()`: the lines of a `{ ... }` list. Words after the
     /// keyword (and after its name, for named lists) other than `{` are reported and dropped;
     /// words after such a `{` are the first value line.
-    fn values(&mut self, kw: &str, args: &mut Vec<String>, keep: usize) -> (Vec<Line>, Loc) {
+    fn values(&mut self, kw: &str, node: &mut Node, keep: usize) -> (Vec<Line>, Loc) {
         let mut lines = Vec::with_capacity(8);
         let mut need_bob = true;
         let loc = self.r.loc();
-        if args.len() > keep {
-            if args[keep] == "{" {
+        if let Some(extra) = node.arg(keep) {
+            if extra == "{" {
                 need_bob = false;
-                let mut first: Vec<String> = args.drain(keep..).skip(1).collect();
-                let closed = first.last().is_some_and(|w| w == "}");
+                // The words after the `{` are the first value line; they leave the node.
+                let mut words = node.args.clone();
+                for _ in 0..=keep {
+                    words.remove_first();
+                }
+                for _ in keep..node.nargs() {
+                    node.args.pop();
+                }
+                let mut first = Line { raw: node.raw.clone(), words, loc };
+                let closed = first.last() == Some("}");
                 if closed {
-                    first.pop();
+                    first.words.pop();
                 }
                 if !first.is_empty() {
-                    lines.push(Line {
-                        raw: first.join(" "),
-                        words: first,
-                        loc,
-                    });
+                    lines.push(first);
                 }
                 if closed {
                     return (lines, loc);
                 }
             } else {
-                let msg = format!("Block {kw} has extra parameters {} ...", args[keep]);
+                let msg = format!("Block {kw} has extra parameters {extra} ...");
                 self.r.report(Level::GeneralError, msg);
             }
         }
         while let Some(mut line) = self.r.next_line() {
-            if line.words.is_empty() {
+            if line.is_empty() {
                 continue;
             }
             if need_bob {
                 need_bob = false;
-                if line.words[0] == "{" {
-                    if line.words.len() == 1 {
+                if line.first() == Some("{") {
+                    if line.len() == 1 {
                         continue;
                     }
-                    line.words.remove(0);
+                    line.words.remove_first();
                 } else {
-                    self.r.report(
-                        Level::Info,
-                        format!("'{{' missing from beginning of block {kw}"),
-                    );
+                    self.r.report(Level::Info, format!("'{{' missing from beginning of block {kw}"));
                 }
             }
-            let closed = line.words.last().is_some_and(|w| w == "}");
+            let closed = line.last() == Some("}");
             if closed {
-                if line.words.len() == 1 {
+                if line.len() == 1 {
                     return (lines, line.loc);
                 }
                 line.words.pop();
@@ -287,15 +312,15 @@ mod tests {
         );
         assert!(d.list.is_empty(), "{:?}", d.list);
         assert_eq!(n.len(), 2);
-        assert_eq!(n[0].children[0].args, ["R1"]);
+        assert_eq!(n[0].children[0].args().collect::<Vec<_>>(), ["R1"]);
         let vi = &n[1];
         assert_eq!(
-            (vi.kw, vi.args.as_slice()),
-            ("vrrp_instance", &["VI_1".to_string()][..])
+            (vi.kw, vi.args().collect::<Vec<_>>()),
+            ("vrrp_instance", vec!["VI_1"])
         );
         assert_eq!(vi.children[1].values.len(), 2);
         assert_eq!(
-            vi.children[1].values[0].words,
+            vi.children[1].values[0].words().collect::<Vec<_>>(),
             ["10.0.0.1/24", "dev", "eth0"]
         );
         assert_eq!(vi.children[2].children.len(), 2);
@@ -338,7 +363,7 @@ mod tests {
             parse_text("vrrp_instance Y { interface eth0\nvirtual_ipaddress { 10.1.1.1 }}\n");
         assert!(d.list.is_empty(), "{:?}", d.list);
         assert_eq!(n[0].children.len(), 2);
-        assert_eq!(n[0].children[1].values[0].words, ["10.1.1.1"]);
+        assert_eq!(n[0].children[1].values[0].words().collect::<Vec<_>>(), ["10.1.1.1"]);
     }
 
     #[test]
@@ -353,7 +378,7 @@ mod tests {
     fn named_value_block() {
         let (n, d) = parse_text("virtual_server_group G1 {\n 10.0.0.1 80\n fwmark 3\n}\n");
         assert!(d.list.is_empty());
-        assert_eq!(n[0].args, ["G1"]);
+        assert_eq!(n[0].args().collect::<Vec<_>>(), ["G1"]);
         assert_eq!(n[0].values.len(), 2);
     }
 }

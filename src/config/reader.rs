@@ -13,6 +13,7 @@ use super::defs::{parse_lst, parse_seq, Defs, Env, Multi, Seq, Subst};
 use super::diag::{Diagnostics, Level, Loc};
 use super::glob;
 use super::text::{decomment, split_brace, tokenize};
+use super::words::{WordIter, Words};
 use crate::limits;
 
 /// Include checks (`include_check`, `-e`, `includer`...): what makes an include error fatal.
@@ -24,13 +25,40 @@ pub mod check {
     pub const ALL: u8 = READ | MATCH | WILDCARD | BRACE;
 }
 
-/// One logical line: its words, the text they came from (for re-reading script command
-/// lines with quotes and escapes) and its place.
+/// One logical line: its text (also re-read by script command lines, with quotes and
+/// escapes), its words (slices of that text) and its place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
-    pub words: Vec<String>,
     pub raw: String,
+    pub(crate) words: Words,
     pub loc: Loc,
+}
+
+impl Line {
+    /// Word `i` (0 = the first word).
+    pub fn word(&self, i: usize) -> Option<&str> {
+        self.words.get(&self.raw, i)
+    }
+
+    pub fn words(&self) -> WordIter<'_> {
+        self.words.iter(&self.raw)
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.word(0)
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.words().next_back()
+    }
 }
 
 struct OpenFile {
@@ -126,16 +154,16 @@ impl<'d> Reader<'d> {
 
     /// Applies `include_check [[+|-]read|match|wildcard_match|brace_match ...]` at once: it
     /// changes how the following includes are checked.
-    pub fn set_include_check(&mut self, words: &[String]) {
-        if words.is_empty() {
+    pub fn set_include_check<'w>(&mut self, words: impl ExactSizeIterator<Item = &'w str>) {
+        if words.len() == 0 {
             self.include_check = check::ALL;
             return;
         }
-        for (i, word) in words.iter().enumerate() {
+        for (i, word) in words.enumerate() {
             let (sign, name) = match word.as_bytes().first() {
                 Some(b'+') => (1, &word[1..]),
                 Some(b'-') => (-1, &word[1..]),
-                _ => (0, word.as_str()),
+                _ => (0, word),
             };
             if sign == 0 {
                 if i == 0 {
@@ -737,7 +765,7 @@ mod tests {
         {
             let mut r = Reader::open(&mut d, &main, id, 0, 1);
             while let Some(l) = r.next_line() {
-                out.push(l.words.join("|"));
+                out.push(l.words().collect::<Vec<_>>().join("|"));
             }
         }
         (out, d)
@@ -825,7 +853,7 @@ mod tests {
         {
             let mut r = Reader::open(&mut d, &main, "n", 0, 1);
             while let Some(l) = r.next_line() {
-                out.push((l.words.join("|"), l.loc.line));
+                out.push((l.words().collect::<Vec<_>>().join("|"), l.loc.line));
             }
         }
         assert_eq!(

@@ -1,5 +1,7 @@
 //! Line-level text rules of keepalived's configuration language: comments, quoting, tokens.
 
+use super::words::Words;
+
 /// keepalived's white space: space, tab, form feed, newline, carriage return, vertical tab.
 pub fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\x0c' | '\n' | '\r' | '\x0b')
@@ -78,12 +80,13 @@ pub fn decomment(line: &str) -> (String, bool) {
 
 /// Splits a line into words as the keyword parser sees them: blank-separated, a word starting
 /// with `"` runs to the next `"` (quotes removed, no escapes), a `"` also ends an unquoted word.
-/// Returns the words and whether a quote was left unmatched (the rest of the line is dropped).
-pub fn tokenize(line: &str) -> (Vec<String>, bool) {
+/// Returns the words (as positions in `line`) and whether a quote was left unmatched (the
+/// rest of the line is dropped).
+pub fn tokenize(line: &str) -> (Words, bool) {
     // Every delimiter is ASCII, so byte positions are character boundaries.
     let b = line.as_bytes();
     let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'\x0b');
-    let mut words = Vec::with_capacity(4);
+    let mut words = Words::default();
     let mut i = 0;
     loop {
         while i < b.len() && is_ws(b[i]) {
@@ -96,7 +99,7 @@ pub fn tokenize(line: &str) -> (Vec<String>, bool) {
             let start = i + 1;
             match b[start..].iter().position(|&c| c == b'"') {
                 Some(n) => {
-                    words.push(line[start..start + n].to_string());
+                    words.push(start, start + n);
                     i = start + n + 1;
                 }
                 None => return (words, true),
@@ -106,7 +109,7 @@ pub fn tokenize(line: &str) -> (Vec<String>, bool) {
             while i < b.len() && !is_ws(b[i]) && b[i] != b'"' {
                 i += 1;
             }
-            words.push(line[start..i].to_string());
+            words.push(start, i);
         }
     }
 }
@@ -255,16 +258,22 @@ mod tests {
         assert_eq!(decomment("a # comment \\").0, "a\\");
     }
 
+    fn words(line: &str) -> (Vec<&str>, bool) {
+        let (w, bad) = tokenize(line);
+        (w.iter(line).collect(), bad)
+    }
+
     #[test]
     fn tokens() {
-        let (w, bad) = tokenize(r#"notify "/bin/x a b" user"#);
+        let (w, bad) = words(r#"notify "/bin/x a b" user"#);
         assert_eq!(w, vec!["notify", "/bin/x a b", "user"]);
         assert!(!bad);
-        assert_eq!(tokenize(r#"a"b"c"#).0, vec!["a", "b", "c"]);
-        let (w, bad) = tokenize(r#"router_id "abc"#);
+        assert_eq!(words(r#"a"b"c"#).0, vec!["a", "b", "c"]);
+        let (w, bad) = words(r#"router_id "abc"#);
         assert_eq!(w, vec!["router_id"]);
         assert!(bad);
-        assert_eq!(tokenize("  a\t\tb  ").0, vec!["a", "b"]);
+        assert_eq!(words("  a\t\tb  ").0, vec!["a", "b"]);
+        assert_eq!(words(r#"x "" y"#).0, vec!["x", "", "y"]);
     }
 
     #[test]

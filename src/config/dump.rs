@@ -41,7 +41,15 @@ impl Dump {
 
     /// `header {`, the body, `}`.
     pub fn block(&mut self, header: &str, body: impl FnOnce(&mut Dump)) {
-        self.raw(&format!("{header} {{"));
+        self.noted_block(header, None, body);
+    }
+
+    /// `header { # note`, the body, `}`: the note after the brace, where it cannot hide it.
+    pub fn noted_block(&mut self, header: &str, note: Option<&str>, body: impl FnOnce(&mut Dump)) {
+        match note {
+            Some(n) => self.raw(&format!("{header} {{ # {n}")),
+            None => self.raw(&format!("{header} {{")),
+        }
         self.indent += 1;
         body(self);
         self.indent -= 1;

@@ -76,6 +76,8 @@ pub struct LvsTimeouts {
 pub struct NotifyFifo {
     pub path: String,
     pub user: Option<User>,
+    /// The user and group names given after the path, if any.
+    pub user_names: Option<script::UserNames>,
     pub script: Option<Script>,
     pub loc: Loc,
 }
@@ -291,6 +293,7 @@ const LARGE_STARTUP_DELAY: Duration = Duration::from_secs(60);
 struct FifoSpec {
     path: Option<String>,
     user: Option<User>,
+    user_names: Option<script::UserNames>,
     loc: Loc,
     script: Option<Script>,
 }
@@ -592,6 +595,9 @@ impl Builder {
         if user.is_some() {
             let spec = &mut self.fifos[which as usize];
             (spec.path, spec.user, spec.loc) = (Some(path.into()), user, n.loc);
+            spec.user_names = n
+                .arg(1)
+                .map(|u| (u.to_string(), n.arg(2).map(str::to_string)));
         }
     }
 
@@ -1034,6 +1040,7 @@ fn assemble(spec: FifoSpec) -> (Option<NotifyFifo>, Option<Script>) {
             let fifo = NotifyFifo {
                 path,
                 user: spec.user,
+                user_names: spec.user_names,
                 script: spec.script,
                 loc: spec.loc,
             };

@@ -10,6 +10,7 @@ pub use security::{check_all, Processes};
 use super::global::Global;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
+use crate::config::dump::Dump;
 use crate::config::host::{Host, User};
 use crate::config::parser::Node;
 use crate::config::text::tokenize_quoted_escaped;
@@ -53,6 +54,26 @@ pub struct Script {
     pub loc: Loc,
     pub run: Run,
     pub kind: Kind,
+    /// The user and group names configured for it (after the command, or by a `user`
+    /// keyword); None when it runs as the default script user.
+    pub user_names: Option<UserNames>,
+}
+
+/// `KEYWORD COMMAND [user [group]]` for the dump, with the resolved user and how the script
+/// runs as a comment.
+pub fn dump_line(d: &mut Dump, kw: &str, s: &Script) {
+    d.raw(&format!("{kw} {} # {}", s.config_line(), s.resolved()));
+}
+
+/// A configured `user [group]` pair of names, as keepalived only takes names.
+pub type UserNames = (String, Option<String>);
+
+/// `user [group]` words for a configuration line.
+pub fn user_words((user, group): &UserNames) -> String {
+    match group {
+        Some(g) => format!("{user} {g}"),
+        None => user.clone(),
+    }
 }
 
 impl Script {
@@ -63,6 +84,7 @@ impl Script {
             loc,
             run: Run::Unchecked,
             kind,
+            user_names: None,
         }
     }
 
@@ -93,6 +115,22 @@ impl Script {
         let inner: Vec<String> = self.args.iter().map(|w| quote_word(w)).collect();
         let inner = inner.join(" ");
         format!("\"{}\"", inner.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
+    /// The value of a notify-style keyword: the command word, then the configured user
+    /// and group names.
+    pub fn config_line(&self) -> String {
+        match &self.user_names {
+            Some(names) => format!("{} {}", self.config_word(), user_words(names)),
+            None => self.config_word(),
+        }
+    }
+
+    /// What the configuration words leave implicit, for a comment: the resolved user and
+    /// how the script will be started.
+    pub fn resolved(&self) -> String {
+        let (u, run) = (self.user, self.run);
+        format!("uid:gid {}:{}, run {run:?}", u.uid, u.gid)
     }
 }
 
@@ -150,9 +188,9 @@ pub fn parse(
         ctx.error(node.loc, msg);
         return Ok(None);
     }
-    let user = if let Some(name) = words.get(2) {
-        let group = words.get(3).map(String::as_str);
-        let user = lookup_user(ctx, node.loc, name, group);
+    let names = words.get(2).map(|u| (u.clone(), words.get(3).cloned()));
+    let user = if let Some((name, group)) = &names {
+        let user = lookup_user(ctx, node.loc, name, group.as_deref());
         if user.is_none() {
             let msg = format!(
                 "Invalid user/group for {kind} script {} - ignoring",
@@ -172,7 +210,10 @@ pub fn parse(
         }
         user
     };
-    Ok(user.map(|user| Script::new(args, user, node.loc, Kind::Notify)))
+    Ok(user.map(|user| Script {
+        user_names: names,
+        ..Script::new(args, user, node.loc, Kind::Notify)
+    }))
 }
 
 /// keepalived's `set_uid_gid()`: a user name and optional group name to ids (logged if not).

@@ -1,8 +1,8 @@
 //! The `-d` text of the globals: every effective value, in configuration syntax.
 
-use super::{Global, LvsFlushOnStop};
+use super::{Global, LvsFlushOnStop, NotifyFifo};
 use crate::config::dump::Dump;
-use crate::config::model::script::{Script, ROOT};
+use crate::config::model::script::{dump_line, user_words, ROOT};
 
 /// `-d`: every effective global value, in configuration syntax.
 pub fn dump(g: &Global, d: &mut Dump) {
@@ -59,56 +59,42 @@ fn dump_mail(g: &Global, d: &mut Dump) {
     d.kv("no_checker_emails", g.no_checker_emails);
 }
 
-/// A script line: the command as one word; its user and how it runs as a comment.
-fn script_line(d: &mut Dump, kw: &str, s: &Script) {
-    let (cmd, u, run) = (s.config_word(), s.user, s.run);
-    d.raw(&format!(
-        "{kw} {cmd} # uid:gid {}:{}, run {run:?}",
-        u.uid, u.gid
-    ));
-}
-
 fn dump_scripts(g: &Global, d: &mut Dump) {
     let u = g.script_user;
     match &g.script_user_names {
-        Some((user, group)) => {
-            let group = group
-                .as_deref()
-                .map(|g| format!(" {g}"))
-                .unwrap_or_default();
-            d.raw(&format!(
-                "script_user {user}{group} # uid:gid {}:{}",
-                u.uid, u.gid
-            ));
-        }
+        Some(names) => d.raw(&format!(
+            "script_user {} # uid:gid {}:{}",
+            user_words(names),
+            u.uid,
+            u.gid
+        )),
         None => d.raw(&format!("# script_user uid:gid {}:{}", u.uid, u.gid)),
     }
     flag(d, "enable_script_security", g.enable_script_security);
     if let Some(s) = &g.startup_script {
-        script_line(d, "startup_script", s);
+        dump_line(d, "startup_script", s);
     }
     d.kv("startup_script_timeout", g.startup_script_timeout.as_secs());
     if let Some(s) = &g.shutdown_script {
-        script_line(d, "shutdown_script", s);
+        dump_line(d, "shutdown_script", s);
     }
     d.kv(
         "shutdown_script_timeout",
         g.shutdown_script_timeout.as_secs(),
     );
-    for (fifo, prefix) in [
-        (&g.notify_fifo, ""),
-        (&g.vrrp_notify_fifo, "vrrp_"),
-        (&g.lvs_notify_fifo, "lvs_"),
+    let orphans = &g.orphan_fifo_scripts;
+    for (fifo, orphan, prefix) in [
+        (&g.notify_fifo, &orphans.global, ""),
+        (&g.vrrp_notify_fifo, &orphans.vrrp, "vrrp_"),
+        (&g.lvs_notify_fifo, &orphans.lvs, "lvs_"),
     ] {
-        let Some(f) = fifo else { continue };
-        let user = f.user.unwrap_or(ROOT);
-        let (uid, gid) = (user.uid, user.gid);
-        d.raw(&format!(
-            "{prefix}notify_fifo {} # uid:gid {uid}:{gid}",
-            f.path
-        ));
-        if let Some(s) = &f.script {
-            script_line(d, &format!("{prefix}notify_fifo_script"), s);
+        if let Some(f) = fifo {
+            fifo_line(d, prefix, f);
+        }
+        // A reader without its FIFO is kept too: keepalived still checks it.
+        let script = fifo.as_ref().and_then(|f| f.script.as_ref());
+        if let Some(s) = script.or(orphan.as_ref()) {
+            dump_line(d, &format!("{prefix}notify_fifo_script"), s);
         }
     }
     d.kv(
@@ -120,6 +106,17 @@ fn dump_scripts(g: &Global, d: &mut Dump) {
         "fifo_write_vrrp_states_on_reload",
         g.fifo_write_vrrp_states_on_reload,
     );
+}
+
+/// `*notify_fifo PATH [user [group]]`, the resolved user as a comment.
+fn fifo_line(d: &mut Dump, prefix: &str, f: &NotifyFifo) {
+    let user = f.user.unwrap_or(ROOT);
+    let names = f.user_names.as_ref().map(user_words);
+    let names = names.map(|n| format!(" {n}")).unwrap_or_default();
+    d.raw(&format!(
+        "{prefix}notify_fifo {}{names} # uid:gid {}:{}",
+        f.path, user.uid, user.gid
+    ));
 }
 
 fn dump_vrrp(g: &Global, d: &mut Dump) {
@@ -139,16 +136,19 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     flag(d, "vrrp_strict", g.vrrp_strict);
     d.kv("vrrp_mcast_group4", g.vrrp_mcast_group4);
     d.kv("vrrp_mcast_group6", g.vrrp_mcast_group6);
+    // Before the GARP values: it only changes those still at their defaults.
+    flag(d, "vrrp_min_garp", g.vrrp_min_garp);
     d.kv("vrrp_garp_master_delay", g.vrrp_garp_master_delay.as_secs());
     d.kv("vrrp_garp_master_repeat", g.vrrp_garp_master_repeat);
     d.kv(
         "vrrp_garp_master_refresh",
         g.vrrp_garp_master_refresh.as_secs(),
     );
-    d.kv(
-        "vrrp_garp_master_refresh_repeat",
-        g.vrrp_garp_master_refresh_repeat,
-    );
+    // Only `vrrp_min_garp` sets no repeats; the keyword takes at least 1.
+    match g.vrrp_garp_master_refresh_repeat {
+        0 => d.raw("# vrrp_garp_master_refresh_repeat 0"),
+        n => d.kv("vrrp_garp_master_refresh_repeat", n),
+    }
     let lower_delay = g
         .vrrp_garp_lower_prio_delay
         .unwrap_or(g.vrrp_garp_master_delay);
@@ -159,7 +159,6 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     d.kv("vrrp_garp_lower_prio_repeat", lower_repeat);
     nonzero_timer(d, "vrrp_garp_interval", g.vrrp_garp_interval);
     nonzero_timer(d, "vrrp_gna_interval", g.vrrp_gna_interval);
-    flag(d, "vrrp_min_garp", g.vrrp_min_garp);
     if let Some(x) = g.vrrp_garp_extra_if {
         let all = if x.all { "all " } else { "" };
         d.raw(&format!("vrrp_garp_extra_if {all}{}", x.interval.as_secs()));

@@ -563,7 +563,7 @@ fn dump_writes_effective_values() {
         "  router_id R1",
         "  vrrp_garp_master_delay 0",
         "  vrrp_garp_master_repeat 1",
-        "  vrrp_garp_master_refresh_repeat 0",
+        "  # vrrp_garp_master_refresh_repeat 0",
         "  vrrp_min_garp",
         "  # vrrp_garp_interval 0",
         "  vrrp_mcast_group4 224.0.0.18",

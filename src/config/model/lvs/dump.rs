@@ -1,13 +1,12 @@
 //! The `-d` text of the LVS model: every effective value, in keepalived's block syntax.
-//! Script users are shown as ids in a trailing comment (the model keeps no names).
 
 use super::{
-    CheckDefaults, CheckKind, Checker, FileCheck, Forwarding, Granularity, GroupEntry, HexPattern,
-    HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum, TunnelKind,
-    VirtualServer, VsGroup,
+    CheckDefaults, CheckKind, Checker, Connection, FileCheck, Forwarding, Granularity, GroupEntry,
+    HexPattern, HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum,
+    TunnelKind, VirtualServer, VsGroup,
 };
 use crate::config::dump::Dump;
-use crate::config::model::script::Script;
+use crate::config::model::script::{dump_line, user_words};
 
 pub fn lvs(l: &Lvs, d: &mut Dump) {
     if let Some(s) = &l.ssl {
@@ -85,27 +84,6 @@ fn forwarding(f: &Forwarding) -> String {
     format!("TUN type {kind} {csum}")
 }
 
-/// `KEYWORD "command line"` with the user's ids as a comment.
-fn script(kw: &str, s: &Script, d: &mut Dump) {
-    let words: Vec<String> = s
-        .args
-        .iter()
-        .map(|a| {
-            if a.is_empty() || a.contains(char::is_whitespace) {
-                format!("'{a}'")
-            } else {
-                a.clone()
-            }
-        })
-        .collect();
-    d.raw(&format!(
-        "{kw} \"{}\" # uid {} gid {}",
-        words.join(" "),
-        s.user.uid,
-        s.user.gid
-    ));
-}
-
 fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
     let header = match &vs.service {
         Service::Addr { ip, port } => format!("virtual_server {}", ip_port(ip, *port)),
@@ -141,10 +119,10 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
         d.kv("quorum", vs.quorum);
         d.kv("hysteresis", vs.hysteresis);
         if let Some(s) = &vs.quorum_up {
-            script("quorum_up", s, d);
+            dump_line(d, "quorum_up", s);
         }
         if let Some(s) = &vs.quorum_down {
-            script("quorum_down", s, d);
+            dump_line(d, "quorum_down", s);
         }
         if let Some(s) = &vs.sorry_server {
             sorry_server(s, d);
@@ -189,8 +167,19 @@ fn defaults(c: &CheckDefaults, d: &mut Dump) {
     d.opt("warmup", c.warmup);
 }
 
+/// A checker connecting to port 0 took the real server's port as configured: none, the
+/// virtual server's port being filled in later. The header then leaves it out again.
 fn real_server(rs: &RealServer, d: &mut Dump) {
-    d.block(&format!("real_server {}", ip_port(rs.ip, rs.port)), |d| {
+    let unset = rs
+        .checkers
+        .iter()
+        .any(|c| c.conn.as_ref().is_some_and(|k| k.port == 0));
+    let (header, note) = if unset && rs.port != 0 {
+        (rs.ip.to_string(), Some(format!("port {}", rs.port)))
+    } else {
+        (ip_port(rs.ip, rs.port), None)
+    };
+    d.noted_block(&format!("real_server {header}"), note.as_deref(), |d| {
         d.kv("weight", rs.weight);
         d.kv("lvs_method", forwarding(&rs.forwarding));
         d.kv("uthreshold", rs.u_threshold);
@@ -198,10 +187,10 @@ fn real_server(rs: &RealServer, d: &mut Dump) {
         d.kv("inhibit_on_failure", yes_no(rs.inhibit_on_failure));
         d.kv("alpha", yes_no(rs.defaults.alpha));
         if let Some(s) = &rs.notify_up {
-            script("notify_up", s, d);
+            dump_line(d, "notify_up", s);
         }
         if let Some(s) = &rs.notify_down {
-            script("notify_down", s, d);
+            dump_line(d, "notify_down", s);
         }
         d.kv("smtp_alert", yes_no(rs.smtp_alert));
         d.opt("virtualhost", rs.virtualhost.as_ref());
@@ -218,15 +207,7 @@ fn real_server(rs: &RealServer, d: &mut Dump) {
 fn checker(c: &Checker, d: &mut Dump) {
     d.block(c.kind.keyword(), |d| {
         if let Some(k) = &c.conn {
-            d.kv("connect_ip", k.ip);
-            d.kv("connect_port", k.port);
-            d.opt("bindto", k.bind_ip);
-            d.opt("bind_port", k.bind_port);
-            d.opt("bind_if", k.bind_if.as_ref());
-            d.kv("connect_timeout", k.timeout);
-            if k.fwmark != 0 {
-                d.kv("fwmark", k.fwmark);
-            }
+            connection(k, &c.kind, d);
         }
         d.kv("retry", c.retry);
         d.kv("delay_before_retry", c.delay_before_retry);
@@ -236,6 +217,31 @@ fn checker(c: &Checker, d: &mut Dump) {
         d.kv("log_all_failures", yes_no(c.log_all_failures));
         kind(&c.kind, d);
     });
+}
+
+/// The connection keywords. keepalived leaves the timeout of an SMTP_CHECK `host` block
+/// at 0 when the block sets none, which no `connect_timeout` can say: such a connection
+/// is written as a `host` block again.
+fn connection(k: &Connection, kind: &CheckKind, d: &mut Dump) {
+    let keywords = |d: &mut Dump| {
+        d.kv("connect_ip", k.ip);
+        if k.port != 0 {
+            d.kv("connect_port", k.port);
+        }
+        d.opt("bindto", k.bind_ip);
+        d.opt("bind_port", k.bind_port);
+        d.opt("bind_if", k.bind_if.as_ref());
+        if k.fwmark != 0 {
+            d.kv("fwmark", k.fwmark);
+        }
+    };
+    if k.timeout.as_micros() == 0 && matches!(kind, CheckKind::Smtp { .. }) {
+        d.block("host", keywords);
+        d.raw("# connect_timeout 0");
+    } else {
+        keywords(d);
+        d.kv("connect_timeout", k.timeout);
+    }
 }
 
 fn kind(k: &CheckKind, d: &mut Dump) {
@@ -250,7 +256,15 @@ fn kind(k: &CheckKind, d: &mut Dump) {
             }
         }
         CheckKind::Misc(m) => {
-            script("misc_path", &m.script, d);
+            d.kv("misc_path", m.script.config_word());
+            match &m.script.user_names {
+                Some(names) => d.raw(&format!(
+                    "user {} # {}",
+                    user_words(names),
+                    m.script.resolved()
+                )),
+                None => d.raw(&format!("# user {}", m.script.resolved())),
+            }
             d.kv("misc_timeout", m.timeout);
             if m.dynamic {
                 d.raw("misc_dynamic");

@@ -710,6 +710,7 @@ mod tests {
         let fifo = NotifyFifo {
             path: "/run/f".into(),
             user: Some(ROOT),
+            user_names: None,
             script: Some(script("/opt/w/bad.sh", Kind::Notify)),
             loc: Loc::default(),
         };

@@ -626,7 +626,7 @@ fn dump_shows_effective_values() {
         "  nopreempt",
         "  garp_master_refresh 60",
         "  garp_lower_prio_repeat 5",
-        "    eth0 weight 0",
+        "  # track_interface eth0 weight 0 (implicit)",
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
     }

@@ -151,6 +151,8 @@ pub fn vrrp_script(
                 match lookup_user(ctx, c.loc, user, c.arg(1)) {
                     Some(u) => {
                         s.script.user = u;
+                        s.script.user_names =
+                            Some((user.to_string(), c.arg(1).map(str::to_string)));
                         remove = false;
                         user_set = true;
                     }

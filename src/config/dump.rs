@@ -1,12 +1,31 @@
 //! The `-d` dump: the effective typed configuration, defaults applied, in keepalived's own
 //! block syntax so that it reads like a configuration and a test can compare it.
 
+use std::borrow::Cow;
 use std::fmt::Display;
+
+use super::host::User;
+use super::text::is_ws;
+
+/// A value as one configuration word: in double quotes when it would otherwise split,
+/// start a comment or vanish. (A word read from a configuration never holds a `"`.)
+pub fn word(s: &str) -> Cow<'_, str> {
+    let plain = !s.is_empty() && !s.chars().any(|c| is_ws(c) || matches!(c, '#' | '!'));
+    if plain {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(format!("\"{s}\""))
+    }
+}
 
 #[derive(Default)]
 pub struct Dump {
     out: String,
     indent: usize,
+    /// The default script user the dump reads back with (set by the globals' dump); None
+    /// when there is none. A script that took another default (a later `script_user`
+    /// changed it) is written with its user's names.
+    pub script_user: Option<User>,
 }
 
 impl Dump {
@@ -60,6 +79,14 @@ impl Dump {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_quoted_when_needed() {
+        assert_eq!(word("eth0"), "eth0");
+        assert_eq!(word("a b"), "\"a b\"");
+        assert_eq!(word("x#y"), "\"x#y\"");
+        assert_eq!(word(""), "\"\"");
+    }
 
     #[test]
     fn nested_blocks_indent() {

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::script::{self, DefaultUser, Script, ROOT};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
-use crate::config::host::User;
+use crate::config::host::{Host, User};
 use crate::config::parser::Node;
 use crate::config::value;
 use crate::limits;
@@ -78,6 +78,8 @@ pub struct NotifyFifo {
     pub user: Option<User>,
     /// The user and group names given after the path, if any.
     pub user_names: Option<script::UserNames>,
+    /// The names giving the default script user it took, if it took one.
+    pub default_names: Option<script::UserNames>,
     pub script: Option<Script>,
     pub loc: Loc,
 }
@@ -271,6 +273,13 @@ impl Global {
         self.script_user_lookup
             .get(ctx, loc, self.enable_script_security)
     }
+
+    /// The names giving the default script user now (`script_user`'s, else the fallback).
+    pub fn default_script_user_names(&self, host: &dyn Host) -> script::UserNames {
+        self.script_user_names
+            .clone()
+            .unwrap_or_else(|| script::fallback_user(host).1)
+    }
 }
 
 const DEV_NULL: &str = "/dev/null";
@@ -294,6 +303,7 @@ struct FifoSpec {
     path: Option<String>,
     user: Option<User>,
     user_names: Option<script::UserNames>,
+    default_names: Option<script::UserNames>,
     loc: Loc,
     script: Option<Script>,
 }
@@ -577,6 +587,7 @@ impl Builder {
             ctx.error(n.loc, msg);
             return;
         }
+        let mut default_names = None;
         let user = if let Some(name) = n.arg(1) {
             let user = script::lookup_user(ctx, n.loc, name, n.arg(2));
             if user.is_none() {
@@ -585,6 +596,7 @@ impl Builder {
             }
             user
         } else {
+            default_names = Some(self.g.default_script_user_names(ctx.host));
             let user = self.g.default_script_user(ctx, n.loc);
             if user.is_none() {
                 let msg = format!("Failed to set default user for {t} fifo {path} - ignoring");
@@ -598,6 +610,7 @@ impl Builder {
             spec.user_names = n
                 .arg(1)
                 .map(|u| (u.to_string(), n.arg(2).map(str::to_string)));
+            spec.default_names = default_names;
         }
     }
 
@@ -1014,11 +1027,12 @@ impl Builder {
         }
         self.finish_fifos();
         let security = self.g.enable_script_security;
+        // Without a usable default, the one a configuration without `script_user` gets.
         self.g.script_user = self
             .g
             .script_user_lookup
             .peek(ctx.host, security)
-            .unwrap_or(ROOT);
+            .unwrap_or_else(|| script::fallback_user(ctx.host).0);
         self.g
     }
 
@@ -1041,6 +1055,7 @@ fn assemble(spec: FifoSpec) -> (Option<NotifyFifo>, Option<Script>) {
                 path,
                 user: spec.user,
                 user_names: spec.user_names,
+                default_names: spec.default_names,
                 script: spec.script,
                 loc: spec.loc,
             };

@@ -57,12 +57,30 @@ pub struct Script {
     /// The user and group names configured for it (after the command, or by a `user`
     /// keyword); None when it runs as the default script user.
     pub user_names: Option<UserNames>,
+    /// The names giving the default script user it took, if it took one.
+    pub default_names: Option<UserNames>,
 }
 
-/// `KEYWORD COMMAND [user [group]]` for the dump, with the resolved user and how the script
-/// runs as a comment.
+/// `KEYWORD COMMAND [user [group]]` for the dump, with the resolved user as a comment.
 pub fn dump_line(d: &mut Dump, kw: &str, s: &Script) {
-    d.raw(&format!("{kw} {} # {}", s.config_line(), s.resolved()));
+    let cmd = s.config_word();
+    match s.names(d.script_user) {
+        Some(names) => d.raw(&format!(
+            "{kw} {cmd} {} # {}",
+            user_words(names),
+            s.resolved()
+        )),
+        None => d.raw(&format!("{kw} {cmd} # {}", s.resolved())),
+    }
+}
+
+/// The `user NAME [GROUP]` keyword of blocks that take one (`vrrp_script`, `MISC_CHECK`),
+/// or the default user as a comment.
+pub fn dump_user(d: &mut Dump, s: &Script) {
+    match s.names(d.script_user) {
+        Some(names) => d.raw(&format!("user {} # {}", user_words(names), s.resolved())),
+        None => d.raw(&format!("# user {}", s.resolved())),
+    }
 }
 
 /// A configured `user [group]` pair of names, as keepalived only takes names.
@@ -85,6 +103,7 @@ impl Script {
             run: Run::Unchecked,
             kind,
             user_names: None,
+            default_names: None,
         }
     }
 
@@ -117,20 +136,20 @@ impl Script {
         format!("\"{}\"", inner.replace('\\', "\\\\").replace('"', "\\\""))
     }
 
-    /// The value of a notify-style keyword: the command word, then the configured user
-    /// and group names.
-    pub fn config_line(&self) -> String {
-        match &self.user_names {
-            Some(names) => format!("{} {}", self.config_word(), user_words(names)),
-            None => self.config_word(),
-        }
+    /// The user names to write back: the configured ones, or those of the default it took
+    /// when that is not the `default` the dump reads back with (a later `script_user`
+    /// changed it, or made it unusable).
+    fn names(&self, default: Option<User>) -> Option<&UserNames> {
+        let changed = default != Some(self.user);
+        let taken = self.default_names.as_ref().filter(|_| changed);
+        self.user_names.as_ref().or(taken)
     }
 
-    /// What the configuration words leave implicit, for a comment: the resolved user and
-    /// how the script will be started.
+    /// The resolved user, for a comment. How the script will be started is not shown: it
+    /// depends on which processes have work, which a dump does not always carry (a VRRP
+    /// process that stops leaves no instances behind).
     pub fn resolved(&self) -> String {
-        let (u, run) = (self.user, self.run);
-        format!("uid:gid {}:{}, run {run:?}", u.uid, u.gid)
+        format!("uid:gid {}:{}", self.user.uid, self.user.gid)
     }
 }
 
@@ -189,6 +208,7 @@ pub fn parse(
         return Ok(None);
     }
     let names = words.get(2).map(|u| (u.clone(), words.get(3).cloned()));
+    let mut default_names = None;
     let user = if let Some((name, group)) = &names {
         let user = lookup_user(ctx, node.loc, name, group.as_deref());
         if user.is_none() {
@@ -200,6 +220,7 @@ pub fn parse(
         }
         user
     } else {
+        default_names = Some(global.default_script_user_names(ctx.host));
         let user = global.default_script_user(ctx, node.loc);
         if user.is_none() {
             let msg = format!(
@@ -212,6 +233,7 @@ pub fn parse(
     };
     Ok(user.map(|user| Script {
         user_names: names,
+        default_names,
         ..Script::new(args, user, node.loc, Kind::Notify)
     }))
 }
@@ -234,6 +256,16 @@ pub fn lookup_user(ctx: &mut Ctx, loc: Loc, user: &str, group: Option<&str>) -> 
 
 /// The user keepalived looks up when no `script_user` is given.
 const DEFAULT_USER_NAME: &str = "keepalived_script";
+
+/// The default user when no `script_user` is given: `keepalived_script` if it exists,
+/// else root; with the names that give it.
+pub fn fallback_user(host: &dyn Host) -> (User, UserNames) {
+    let (user, name) = match host.user(DEFAULT_USER_NAME) {
+        Some(u) => (u, DEFAULT_USER_NAME),
+        None => (ROOT, "root"),
+    };
+    (user, (name.to_string(), None))
+}
 
 /// keepalived runs as root.
 pub const ROOT: User = User { uid: 0, gid: 0 };
@@ -289,6 +321,12 @@ impl DefaultUser {
             Lookup::Found(u) => Some(u),
             Lookup::Pending | Lookup::Failed => None,
         }
+    }
+
+    /// Whether no default can be used any more (a `script_user` that could not be looked
+    /// up, or `enable_script_security` without `keepalived_script`).
+    pub fn failed(&self) -> bool {
+        self.0.get() == Lookup::Failed
     }
 
     /// What [`DefaultUser::get`] would give, without settling or reporting anything.

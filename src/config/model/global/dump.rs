@@ -1,7 +1,7 @@
 //! The `-d` text of the globals: every effective value, in configuration syntax.
 
 use super::{Global, LvsFlushOnStop, NotifyFifo};
-use crate::config::dump::Dump;
+use crate::config::dump::{word, Dump};
 use crate::config::model::script::{dump_line, user_words, ROOT};
 
 /// `-d`: every effective global value, in configuration syntax.
@@ -35,22 +35,22 @@ fn flag(d: &mut Dump, kw: &str, on: bool) {
 }
 
 fn dump_mail(g: &Global, d: &mut Dump) {
-    d.kv("router_id", &g.router_id);
+    d.kv("router_id", word(&g.router_id));
     if !g.notification_email.is_empty() {
         d.block("notification_email", |d| {
             for e in &g.notification_email {
-                d.raw(e);
+                d.raw(&word(e));
             }
         });
     }
     d.opt(
         "notification_email_from",
-        g.notification_email_from.as_ref(),
+        g.notification_email_from.as_deref().map(word),
     );
     if let Some(s) = &g.smtp_server {
         d.raw(&format!("smtp_server {} {}", s.host, s.port));
     }
-    d.opt("smtp_helo_name", g.smtp_helo_name.as_ref());
+    d.opt("smtp_helo_name", g.smtp_helo_name.as_deref().map(word));
     d.kv("smtp_connect_timeout", g.smtp_connect_timeout);
     d.opt("smtp_alert", g.smtp_alert);
     d.opt("smtp_alert_vrrp", g.smtp_alert_vrrp);
@@ -61,7 +61,11 @@ fn dump_mail(g: &Global, d: &mut Dump) {
 
 fn dump_scripts(g: &Global, d: &mut Dump) {
     let u = g.script_user;
-    match &g.script_user_names {
+    // A `script_user` that made the default unusable is left out: the scripts that took a
+    // default before it are written with their user's names.
+    let usable = !g.script_user_lookup.failed();
+    d.script_user = usable.then_some(u);
+    match g.script_user_names.as_ref().filter(|_| usable) {
         Some(names) => d.raw(&format!(
             "script_user {} # uid:gid {}:{}",
             user_words(names),
@@ -108,14 +112,21 @@ fn dump_scripts(g: &Global, d: &mut Dump) {
     );
 }
 
-/// `*notify_fifo PATH [user [group]]`, the resolved user as a comment.
+/// `*notify_fifo PATH [user [group]]`, the resolved user as a comment. A default user
+/// that a later `script_user` changed is named, as for scripts.
 fn fifo_line(d: &mut Dump, prefix: &str, f: &NotifyFifo) {
     let user = f.user.unwrap_or(ROOT);
-    let names = f.user_names.as_ref().map(user_words);
+    let taken = f
+        .default_names
+        .as_ref()
+        .filter(|_| d.script_user != Some(user));
+    let names = f.user_names.as_ref().or(taken).map(user_words);
     let names = names.map(|n| format!(" {n}")).unwrap_or_default();
     d.raw(&format!(
         "{prefix}notify_fifo {}{names} # uid:gid {}:{}",
-        f.path, user.uid, user.gid
+        word(&f.path),
+        user.uid,
+        user.gid
     ));
 }
 
@@ -173,9 +184,9 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     flag(d, "vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
     nonzero_timer(d, "vrrp_startup_delay", g.vrrp_startup_delay);
     flag(d, "log_unknown_vrids", g.log_unknown_vrids);
-    d.kv("vmac_prefix", &g.vmac_prefix);
-    d.kv("vmac_addr_prefix", &g.vmac_addr_prefix);
-    d.opt("nftables", g.nftables.as_ref());
+    d.kv("vmac_prefix", word(&g.vmac_prefix));
+    d.kv("vmac_addr_prefix", word(&g.vmac_addr_prefix));
+    d.opt("nftables", g.nftables.as_deref().map(word));
     d.kv("nftables_priority", g.nftables_priority);
 }
 
@@ -225,6 +236,6 @@ fn dump_process(g: &Global, d: &mut Dump) {
     }
     d.opt("random_seed", g.random_seed);
     if g.reload_check_config {
-        d.kv("reload_check_config", &g.reload_check_config_file);
+        d.kv("reload_check_config", word(&g.reload_check_config_file));
     }
 }

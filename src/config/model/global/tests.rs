@@ -569,7 +569,7 @@ fn dump_writes_effective_values() {
         "  vrrp_mcast_group4 224.0.0.18",
         "  default_interface eth0",
         "  lvs_sync_daemon eth0 inst VI_1 id 3",
-        "  startup_script \"/etc/keepalived/up.sh 'a b'\" # uid:gid 0:0, run Exec",
+        "  startup_script \"/etc/keepalived/up.sh 'a b'\" # uid:gid 0:0",
         "  startup_script_timeout 10",
         "  umask 0077",
         "}",

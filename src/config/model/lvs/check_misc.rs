@@ -80,10 +80,14 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         ctx.error(n.end, msg);
         return Ok(None);
     };
-    let (user, user_names) = match user {
-        Some((u, names)) => (u, Some(names)),
+    let (user, user_names, default_names) = match user {
+        Some((u, names)) => (u, Some(names), None),
         None => match env.global.default_script_user(ctx, n.end) {
-            Some(u) => (u, None),
+            Some(u) => (
+                u,
+                None,
+                Some(env.global.default_script_user_names(ctx.host)),
+            ),
             None => {
                 let msg = format!(
                     "Unable to set default user for misc script {} - removing",
@@ -97,6 +101,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
     c.kind = CheckKind::Misc(MiscCheck {
         script: Script {
             user_names,
+            default_names,
             ..Script::new(args, user, path_loc, ScriptKind::Misc)
         },
         timeout,

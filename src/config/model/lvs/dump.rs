@@ -5,8 +5,8 @@ use super::{
     HexPattern, HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum,
     TunnelKind, VirtualServer, VsGroup,
 };
-use crate::config::dump::Dump;
-use crate::config::model::script::{dump_line, user_words};
+use crate::config::dump::{word, Dump};
+use crate::config::model::script::{dump_line, dump_user};
 
 pub fn lvs(l: &Lvs, d: &mut Dump) {
     if let Some(s) = &l.ssl {
@@ -30,10 +30,10 @@ fn yes_no(b: bool) -> &'static str {
 
 fn ssl(s: &Ssl, d: &mut Dump) {
     d.block("SSL", |d| {
-        d.opt("password", s.password.as_ref());
-        d.opt("ca", s.ca.as_ref());
-        d.opt("certificate", s.certificate.as_ref());
-        d.opt("key", s.key.as_ref());
+        d.opt("password", s.password.as_deref().map(word));
+        d.opt("ca", s.ca.as_deref().map(word));
+        d.opt("certificate", s.certificate.as_deref().map(word));
+        d.opt("key", s.key.as_deref().map(word));
     });
 }
 
@@ -47,7 +47,7 @@ fn ip_port(ip: impl std::fmt::Display, port: u16) -> String {
 }
 
 fn group(g: &VsGroup, d: &mut Dump) {
-    d.block(&format!("virtual_server_group {}", g.name), |d| {
+    d.block(&format!("virtual_server_group {}", word(&g.name)), |d| {
         for e in &g.entries {
             match e {
                 GroupEntry::Range {
@@ -88,7 +88,7 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
     let header = match &vs.service {
         Service::Addr { ip, port } => format!("virtual_server {}", ip_port(ip, *port)),
         Service::Fwmark(m) => format!("virtual_server fwmark {m}"),
-        Service::Group { name, .. } => format!("virtual_server group {name}"),
+        Service::Group { name, .. } => format!("virtual_server group {}", word(name)),
     };
     d.block(&header, |d| {
         d.opt("ip_family", vs.family.map(|f| f.word()));
@@ -105,7 +105,10 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
             Some(Granularity::V6(p)) => d.kv("persistence_granularity", p),
             None => {}
         }
-        d.opt("persistence_engine", vs.persistence_engine.as_ref());
+        d.opt(
+            "persistence_engine",
+            vs.persistence_engine.as_deref().map(word),
+        );
         for (set, kw) in [
             (vs.ha_suspend, "ha_suspend"),
             (vs.alpha, "alpha"),
@@ -127,7 +130,7 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
         if let Some(s) = &vs.sorry_server {
             sorry_server(s, d);
         }
-        d.opt("virtualhost", vs.virtualhost.as_ref());
+        d.opt("virtualhost", vs.virtualhost.as_deref().map(word));
         d.kv("smtp_alert", yes_no(vs.smtp_alert));
         d.kv("weight", vs.weight);
         defaults(&vs.defaults, d);
@@ -193,7 +196,7 @@ fn real_server(rs: &RealServer, d: &mut Dump) {
             dump_line(d, "notify_down", s);
         }
         d.kv("smtp_alert", yes_no(rs.smtp_alert));
-        d.opt("virtualhost", rs.virtualhost.as_ref());
+        d.opt("virtualhost", rs.virtualhost.as_deref().map(word));
         defaults(&rs.defaults, d);
         for c in &rs.checkers {
             checker(c, d);
@@ -230,7 +233,7 @@ fn connection(k: &Connection, kind: &CheckKind, d: &mut Dump) {
         }
         d.opt("bindto", k.bind_ip);
         d.opt("bind_port", k.bind_port);
-        d.opt("bind_if", k.bind_if.as_ref());
+        d.opt("bind_if", k.bind_if.as_deref().map(word));
         if k.fwmark != 0 {
             d.kv("fwmark", k.fwmark);
         }
@@ -248,23 +251,16 @@ fn kind(k: &CheckKind, d: &mut Dump) {
     match k {
         CheckKind::Tcp | CheckKind::Ping => {}
         CheckKind::Http(h) | CheckKind::Ssl(h) => http(h, d),
-        CheckKind::Smtp { helo_name } => d.kv("helo_name", helo_name),
+        CheckKind::Smtp { helo_name } => d.kv("helo_name", word(helo_name)),
         CheckKind::Dns(x) => {
             d.kv("type", x.qtype.word());
             if !x.name.is_empty() {
-                d.kv("name", &x.name);
+                d.kv("name", word(&x.name));
             }
         }
         CheckKind::Misc(m) => {
             d.kv("misc_path", m.script.config_word());
-            match &m.script.user_names {
-                Some(names) => d.raw(&format!(
-                    "user {} # {}",
-                    user_words(names),
-                    m.script.resolved()
-                )),
-                None => d.raw(&format!("# user {}", m.script.resolved())),
-            }
+            dump_user(d, &m.script);
             d.kv("misc_timeout", m.timeout);
             if m.dynamic {
                 d.raw("misc_dynamic");
@@ -292,13 +288,13 @@ fn kind(k: &CheckKind, d: &mut Dump) {
 }
 
 fn http(h: &HttpCheck, d: &mut Dump) {
-    d.opt("virtualhost", h.virtualhost.as_ref());
+    d.opt("virtualhost", h.virtualhost.as_deref().map(word));
     d.kv("http_protocol", h.http_protocol.word());
     d.kv("enable_sni", yes_no(h.enable_sni));
     d.kv("fast_recovery", yes_no(h.fast_recovery));
     for u in &h.urls {
         d.block("url", |d| {
-            d.kv("path", &u.path);
+            d.kv("path", word(&u.path));
             if let Some(dg) = &u.digest {
                 let text: String = dg.iter().map(|b| format!("{b:02x}")).collect();
                 d.kv("digest", text);
@@ -316,7 +312,7 @@ fn http(h: &HttpCheck, d: &mut Dump) {
                 })
                 .collect();
             d.kv("status_code", codes.join(" "));
-            d.opt("virtualhost", u.virtualhost.as_ref());
+            d.opt("virtualhost", u.virtualhost.as_deref().map(word));
         });
     }
 }
@@ -339,7 +335,7 @@ fn hex(p: &HexPattern) -> String {
 
 fn file_check(f: &FileCheck, d: &mut Dump) {
     d.block("FILE_CHECK", |d| {
-        d.kv("track_file", &f.track_file);
+        d.kv("track_file", word(&f.track_file));
         if f.reverse {
             d.raw(&format!("weight {} reverse", f.weight));
         } else {

@@ -711,6 +711,7 @@ mod tests {
             path: "/run/f".into(),
             user: Some(ROOT),
             user_names: None,
+            default_names: None,
             script: Some(script("/opt/w/bad.sh", Kind::Notify)),
             loc: Loc::default(),
         };

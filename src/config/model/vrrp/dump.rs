@@ -11,11 +11,16 @@ use super::track::{Origin, TrackRef, Tracking};
 use super::trackers::{ParamMatch, TrackFile, TrackProcess, VrrpScript};
 use super::vmac;
 use super::Vrrp;
-use crate::config::dump::Dump;
+use crate::config::dump::{word, Dump};
 use crate::config::model::ipaddr::IpAddress;
-use crate::config::model::script::{dump_line, user_words, Script};
+use crate::config::model::script::{dump_line, dump_user, Script};
 
 pub fn all(v: &Vrrp, d: &mut Dump) {
+    for name in &v.track_groups {
+        d.block(&format!("track_group {name}"), |d| {
+            d.raw("# its members are not supported by keepalived-rs");
+        });
+    }
     lines(d, "static_ipaddress", &v.static_addresses);
     lines(d, "static_routes", &v.static_routes);
     lines(d, "static_rules", &v.static_rules);
@@ -78,16 +83,9 @@ fn weight_text(weight: i32, reverse: bool) -> String {
 }
 
 fn vrrp_script(d: &mut Dump, s: &VrrpScript) {
-    d.block(&format!("vrrp_script {}", s.name), |d| {
+    d.block(&format!("vrrp_script {}", word(&s.name)), |d| {
         d.kv("script", s.script.config_word());
-        match &s.script.user_names {
-            Some(names) => d.raw(&format!(
-                "user {} # {}",
-                user_words(names),
-                s.script.resolved()
-            )),
-            None => d.raw(&format!("# user {}", s.script.resolved())),
-        }
+        dump_user(d, &s.script);
         d.kv("interval", s.interval);
         d.kv("timeout", s.timeout);
         d.kv("weight", weight_text(s.weight, s.reverse));
@@ -98,9 +96,11 @@ fn vrrp_script(d: &mut Dump, s: &VrrpScript) {
 }
 
 fn track_process(d: &mut Dump, p: &TrackProcess) {
-    d.block(&format!("vrrp_track_process {}", p.name), |d| {
-        let mut words = vec![p.process.clone()];
-        words.extend(p.params.iter().cloned());
+    d.block(&format!("vrrp_track_process {}", word(&p.name)), |d| {
+        let words: Vec<_> = std::iter::once(&p.process)
+            .chain(&p.params)
+            .map(|w| word(w))
+            .collect();
         d.kv("process", words.join(" "));
         match p.param_match {
             ParamMatch::None => {}
@@ -118,8 +118,8 @@ fn track_process(d: &mut Dump, p: &TrackProcess) {
 }
 
 fn track_file(d: &mut Dump, f: &TrackFile) {
-    d.block(&format!("track_file {}", f.name), |d| {
-        d.kv("file", &f.path);
+    d.block(&format!("track_file {}", word(&f.name)), |d| {
+        d.kv("file", word(&f.path));
         d.kv("weight", weight_text(f.weight, f.reverse));
         if let Some(init) = f.init {
             let over = if init.overwrite { " overwrite" } else { "" };
@@ -131,7 +131,13 @@ fn track_file(d: &mut Dump, f: &TrackFile) {
 /// The configured entries of a tracking list as its block; the entries an instance gets
 /// from elsewhere as comments (they are derived again when the dump is read).
 fn track_list(d: &mut Dump, key: &str, list: &[TrackRef]) {
-    let line = |t: &TrackRef| format!("{} weight {}", t.name, weight_text(t.weight, t.reverse));
+    let line = |t: &TrackRef| {
+        format!(
+            "{} weight {}",
+            word(&t.name),
+            weight_text(t.weight, t.reverse)
+        )
+    };
     let configured: Vec<&TrackRef> = list
         .iter()
         .filter(|t| t.origin == Origin::Configured)
@@ -165,8 +171,8 @@ fn notifies(d: &mut Dump, n: &super::instance::NotifyScripts) {
 }
 
 fn sync_group(d: &mut Dump, g: &SyncGroup) {
-    d.block(&format!("vrrp_sync_group {}", g.name), |d| {
-        d.block("group", |d| g.members.iter().for_each(|m| d.raw(m)));
+    d.block(&format!("vrrp_sync_group {}", word(&g.name)), |d| {
+        d.block("group", |d| g.members.iter().for_each(|m| d.raw(&word(m))));
         tracking(d, &g.tracking);
         notifies(d, &g.notify);
         boolean(d, "smtp_alert", g.smtp_alert);
@@ -178,7 +184,7 @@ fn sync_group(d: &mut Dump, g: &SyncGroup) {
 }
 
 fn instance(d: &mut Dump, i: &Instance, lvs_sync: Option<&LvsSyncInterface>) {
-    d.block(&format!("vrrp_instance {}", i.name), |d| {
+    d.block(&format!("vrrp_instance {}", word(&i.name)), |d| {
         identity(d, i);
         transport(d, i);
         behaviour(d, i);
@@ -245,7 +251,7 @@ fn identity(d: &mut Dump, i: &Instance) {
                 if a.kind == AuthType::Ah { "AH" } else { "PASS" },
             );
             let len = a.key.iter().position(|&b| b == 0).unwrap_or(a.key.len());
-            d.kv("auth_pass", String::from_utf8_lossy(&a.key[..len]));
+            d.kv("auth_pass", word(&String::from_utf8_lossy(&a.key[..len])));
         });
     }
 }

@@ -17,6 +17,7 @@ use super::ipaddr::{names, parse_ip, parse_target, Family, IpPrefix, LineEnv, Sc
 use super::rule::{parse_realms, Realms};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
+use crate::config::dump::word;
 use crate::config::reader::Line;
 use crate::config::value;
 use crate::limits;
@@ -184,7 +185,7 @@ impl fmt::Display for Route {
             f.write_str(" no_track")?;
         }
         if let Some(g) = &self.track_group {
-            write!(f, " track_group {g}")?;
+            write!(f, " track_group {}", word(g))?;
         }
         if let Some((first, second)) = self.foreign_or() {
             if let Some(v) = first {

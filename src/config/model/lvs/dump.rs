@@ -134,8 +134,8 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
         d.kv("smtp_alert", yes_no(vs.smtp_alert));
         d.kv("weight", vs.weight);
         defaults(&vs.defaults, d);
-        for rs in &vs.real_servers {
-            real_server(rs, d);
+        for (rs, portless) in vs.real_servers.iter().zip(portless_servers(vs)) {
+            real_server(rs, portless, d);
         }
     });
 }
@@ -170,14 +170,32 @@ fn defaults(c: &CheckDefaults, d: &mut Dump) {
     d.opt("warmup", c.warmup);
 }
 
-/// A checker connecting to port 0 took the real server's port as configured: none, the
-/// virtual server's port being filled in later. The header then leaves it out again.
-fn real_server(rs: &RealServer, d: &mut Dump) {
-    let unset = rs
-        .checkers
+/// Which real servers were given without a port, the virtual server's being filled in
+/// later; their headers leave it out again. A checker connecting to port 0 shows one (it
+/// took the port as configured). Two servers with the same address and port can only be
+/// one with the port and one without (keepalived removes duplicates before filling in).
+fn portless_servers(vs: &VirtualServer) -> Vec<bool> {
+    let rss = &vs.real_servers;
+    let mut out: Vec<bool> = rss
         .iter()
-        .any(|c| c.conn.as_ref().is_some_and(|k| k.port == 0));
-    let (header, note) = if unset && rs.port != 0 {
+        .map(|rs| {
+            let conn_port = |c: &Checker| c.conn.as_ref().map(|k| k.port);
+            rs.port != 0 && rs.checkers.iter().any(|c| conn_port(c) == Some(0))
+        })
+        .collect();
+    for j in 0..rss.len() {
+        let same = |i: &usize| rss[*i].ip == rss[j].ip && rss[*i].port == rss[j].port;
+        if let Some(i) = (0..j).find(same) {
+            if !out[i] && !out[j] {
+                out[j] = true;
+            }
+        }
+    }
+    out
+}
+
+fn real_server(rs: &RealServer, portless: bool, d: &mut Dump) {
+    let (header, note) = if portless {
         (rs.ip.to_string(), Some(format!("port {}", rs.port)))
     } else {
         (ip_port(rs.ip, rs.port), None)

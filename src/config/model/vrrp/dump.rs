@@ -4,7 +4,7 @@ use std::fmt::Display;
 
 use super::instance::{
     AuthType, ChecksumCompat, ConfigFault, Family, InitialState, Instance, LvsSyncInterface,
-    Transport, UnicastPeer,
+    Transport, UnicastPeer, Version,
 };
 use super::sync_group::SyncGroup;
 use super::track::{Origin, TrackRef, Tracking};
@@ -17,7 +17,7 @@ use crate::config::model::script::{dump_line, dump_user, Script};
 
 pub fn all(v: &Vrrp, d: &mut Dump) {
     for name in &v.track_groups {
-        d.block(&format!("track_group {name}"), |d| {
+        d.block(&format!("track_group {}", word(name)), |d| {
             d.raw("# its members are not supported by keepalived-rs");
         });
     }
@@ -41,6 +41,15 @@ fn flag(d: &mut Dump, key: &str, on: bool) {
 
 fn boolean(d: &mut Dump, key: &str, on: bool) {
     d.kv(key, if on { "true" } else { "false" });
+}
+
+/// `key value`, or a comment for a zero the keyword does not take.
+fn nonzero<T: Display + Default + PartialEq>(d: &mut Dump, key: &str, value: T) {
+    if value == T::default() {
+        d.raw(&format!("# {key} {value}"));
+    } else {
+        d.kv(key, value);
+    }
 }
 
 fn script_kv(d: &mut Dump, key: &str, s: Option<&Script>) {
@@ -110,10 +119,12 @@ fn track_process(d: &mut Dump, p: &TrackProcess) {
         }
         flag(d, "full_command", p.full_command);
         d.kv("weight", weight_text(p.weight, p.reverse));
-        d.kv("quorum", p.quorum);
+        // The keywords take no zero: a zero quorum comes from `quorum_max 0`, zero delays
+        // are the defaults.
+        nonzero(d, "quorum", p.quorum);
         d.opt("quorum_max", p.quorum_max);
-        d.kv("fork_delay", p.fork_delay);
-        d.kv("terminate_delay", p.terminate_delay);
+        nonzero(d, "fork_delay", p.fork_delay);
+        nonzero(d, "terminate_delay", p.terminate_delay);
     });
 }
 
@@ -240,7 +251,12 @@ fn identity(d: &mut Dump, i: &Instance) {
         flag(d, "vmac_xmit_base", v.xmit_base);
     }
     d.kv("virtual_router_id", i.vrid);
-    flag(d, "native_ipv6", i.family == Family::V6);
+    // It also means VRRPv3; an IPv6 VRRPv2 instance has its family from its addresses.
+    flag(
+        d,
+        "native_ipv6",
+        i.family == Family::V6 && i.version == Version::V3,
+    );
     d.kv("version", i.version.number());
     d.kv("priority", i.priority);
     d.kv("advert_int", i.advert_int);
@@ -315,11 +331,8 @@ fn behaviour(d: &mut Dump, i: &Instance) {
     d.kv("garp_master_delay", g.master_delay);
     d.kv("garp_master_repeat", g.master_repeat);
     d.kv("garp_master_refresh", g.master_refresh);
-    // No repeats come from the global `vrrp_min_garp` only; the keyword takes at least 1.
-    match g.master_refresh_repeat {
-        0 => d.raw("# garp_master_refresh_repeat 0"),
-        n => d.kv("garp_master_refresh_repeat", n),
-    }
+    // No repeats come from the global `vrrp_min_garp` only.
+    nonzero(d, "garp_master_refresh_repeat", g.master_refresh_repeat);
     d.kv("garp_lower_prio_delay", g.lower_prio_delay);
     d.kv("garp_lower_prio_repeat", g.lower_prio_repeat);
     if let Some(e) = g.extra_if {

@@ -316,6 +316,20 @@ fn peer_text(p: &UnicastPeer) -> String {
     text
 }
 
+/// Periodic GARPs on the other interfaces of the addresses. Off while some address is on
+/// another interface is written as 0: a global `vrrp_garp_extra_if all` would apply.
+fn garp_extra_if(d: &mut Dump, i: &Instance) {
+    if let Some(e) = i.garp.extra_if {
+        let all = if e.all { "all " } else { "" };
+        return d.kv("garp_extra_if", format!("{all}{}", e.interval));
+    }
+    let run_if = i.vmac.as_ref().map(|v| &v.name).or(i.interface.as_ref());
+    let mut addresses = i.vips.iter().chain(&i.evips);
+    if addresses.any(|a| a.dev.as_ref() != run_if) {
+        d.kv("garp_extra_if", 0);
+    }
+}
+
 fn behaviour(d: &mut Dump, i: &Instance) {
     d.raw(if i.accept { "accept" } else { "no_accept" });
     flag(d, "nopreempt", i.nopreempt);
@@ -335,10 +349,7 @@ fn behaviour(d: &mut Dump, i: &Instance) {
     nonzero(d, "garp_master_refresh_repeat", g.master_refresh_repeat);
     d.kv("garp_lower_prio_delay", g.lower_prio_delay);
     d.kv("garp_lower_prio_repeat", g.lower_prio_repeat);
-    if let Some(e) = g.extra_if {
-        let all = if e.all { "all " } else { "" };
-        d.kv("garp_extra_if", format!("{all}{}", e.interval));
-    }
+    garp_extra_if(d, i);
     d.kv("down_timer_adverts", i.down_timer_adverts);
     boolean(d, "lower_prio_no_advert", i.lower_prio_no_advert);
     boolean(d, "higher_prio_send_advert", i.higher_prio_send_advert);

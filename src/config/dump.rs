@@ -49,6 +49,15 @@ impl Dump {
         }
     }
 
+    /// `key value`, or `# key value` for a zero, which the keyword does not take.
+    pub fn nonzero<T: Display + Default + PartialEq>(&mut self, key: &str, value: T) {
+        if value == T::default() {
+            self.raw(&format!("# {key} {value}"));
+        } else {
+            self.kv(key, value);
+        }
+    }
+
     /// A whole line as given.
     pub fn raw(&mut self, text: &str) {
         for _ in 0..self.indent {
@@ -86,6 +95,18 @@ mod tests {
         assert_eq!(word("a b"), "\"a b\"");
         assert_eq!(word("x#y"), "\"x#y\"");
         assert_eq!(word(""), "\"\"");
+    }
+
+    #[test]
+    fn zeros_a_keyword_refuses_are_comments() {
+        let mut d = Dump::new();
+        d.nonzero("quorum", 0u16);
+        d.nonzero("quorum", 2u16);
+        d.noted_block("real_server 10.0.0.1", Some("port 80"), |_| {});
+        assert_eq!(
+            d.finish(),
+            "# quorum 0\nquorum 2\nreal_server 10.0.0.1 { # port 80\n}\n"
+        );
     }
 
     #[test]

@@ -18,15 +18,6 @@ pub fn dump(g: &Global, d: &mut Dump) {
     });
 }
 
-/// A timer keepalived only accepts above zero: its zero default is shown as a comment.
-fn nonzero_timer(d: &mut Dump, kw: &str, t: crate::time::Duration) {
-    if t.as_micros() == 0 {
-        d.raw(&format!("# {kw} 0"));
-    } else {
-        d.kv(kw, t);
-    }
-}
-
 /// `kw` when a plain flag is set.
 fn flag(d: &mut Dump, kw: &str, on: bool) {
     if on {
@@ -155,11 +146,11 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
         "vrrp_garp_master_refresh",
         g.vrrp_garp_master_refresh.as_secs(),
     );
-    // Only `vrrp_min_garp` sets no repeats; the keyword takes at least 1.
-    match g.vrrp_garp_master_refresh_repeat {
-        0 => d.raw("# vrrp_garp_master_refresh_repeat 0"),
-        n => d.kv("vrrp_garp_master_refresh_repeat", n),
-    }
+    // Only `vrrp_min_garp` sets no repeats.
+    d.nonzero(
+        "vrrp_garp_master_refresh_repeat",
+        g.vrrp_garp_master_refresh_repeat,
+    );
     let lower_delay = g
         .vrrp_garp_lower_prio_delay
         .unwrap_or(g.vrrp_garp_master_delay);
@@ -168,8 +159,8 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
         .vrrp_garp_lower_prio_repeat
         .unwrap_or(g.vrrp_garp_master_repeat);
     d.kv("vrrp_garp_lower_prio_repeat", lower_repeat);
-    nonzero_timer(d, "vrrp_garp_interval", g.vrrp_garp_interval);
-    nonzero_timer(d, "vrrp_gna_interval", g.vrrp_gna_interval);
+    d.nonzero("vrrp_garp_interval", g.vrrp_garp_interval);
+    d.nonzero("vrrp_gna_interval", g.vrrp_gna_interval);
     if let Some(x) = g.vrrp_garp_extra_if {
         let all = if x.all { "all " } else { "" };
         d.raw(&format!("vrrp_garp_extra_if {all}{}", x.interval.as_secs()));
@@ -182,7 +173,7 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     );
     flag(d, "vrrp_check_unicast_src", g.vrrp_check_unicast_src);
     flag(d, "vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
-    nonzero_timer(d, "vrrp_startup_delay", g.vrrp_startup_delay);
+    d.nonzero("vrrp_startup_delay", g.vrrp_startup_delay);
     flag(d, "log_unknown_vrids", g.log_unknown_vrids);
     d.kv("vmac_prefix", word(&g.vmac_prefix));
     d.kv("vmac_addr_prefix", word(&g.vmac_addr_prefix));

@@ -43,15 +43,6 @@ fn boolean(d: &mut Dump, key: &str, on: bool) {
     d.kv(key, if on { "true" } else { "false" });
 }
 
-/// `key value`, or a comment for a zero the keyword does not take.
-fn nonzero<T: Display + Default + PartialEq>(d: &mut Dump, key: &str, value: T) {
-    if value == T::default() {
-        d.raw(&format!("# {key} {value}"));
-    } else {
-        d.kv(key, value);
-    }
-}
-
 fn script_kv(d: &mut Dump, key: &str, s: Option<&Script>) {
     if let Some(s) = s {
         dump_line(d, key, s);
@@ -121,10 +112,10 @@ fn track_process(d: &mut Dump, p: &TrackProcess) {
         d.kv("weight", weight_text(p.weight, p.reverse));
         // The keywords take no zero: a zero quorum comes from `quorum_max 0`, zero delays
         // are the defaults.
-        nonzero(d, "quorum", p.quorum);
+        d.nonzero("quorum", p.quorum);
         d.opt("quorum_max", p.quorum_max);
-        nonzero(d, "fork_delay", p.fork_delay);
-        nonzero(d, "terminate_delay", p.terminate_delay);
+        d.nonzero("fork_delay", p.fork_delay);
+        d.nonzero("terminate_delay", p.terminate_delay);
     });
 }
 
@@ -346,7 +337,7 @@ fn behaviour(d: &mut Dump, i: &Instance) {
     d.kv("garp_master_repeat", g.master_repeat);
     d.kv("garp_master_refresh", g.master_refresh);
     // No repeats come from the global `vrrp_min_garp` only.
-    nonzero(d, "garp_master_refresh_repeat", g.master_refresh_repeat);
+    d.nonzero("garp_master_refresh_repeat", g.master_refresh_repeat);
     d.kv("garp_lower_prio_delay", g.lower_prio_delay);
     d.kv("garp_lower_prio_repeat", g.lower_prio_repeat);
     garp_extra_if(d, i);

@@ -127,14 +127,15 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
         if let Some(s) = &vs.quorum_down {
             dump_line(d, "quorum_down", s);
         }
+        let portless = portless_servers(vs);
         if let Some(s) = &vs.sorry_server {
-            sorry_server(s, d);
+            sorry_server(vs, s, &portless, d);
         }
         d.opt("virtualhost", vs.virtualhost.as_deref().map(word));
         d.kv("smtp_alert", yes_no(vs.smtp_alert));
         d.kv("weight", vs.weight);
         defaults(&vs.defaults, d);
-        for (rs, portless) in vs.real_servers.iter().zip(portless_servers(vs)) {
+        for (rs, portless) in vs.real_servers.iter().zip(portless) {
             real_server(rs, portless, d);
         }
     });
@@ -154,8 +155,27 @@ fn sched_flags(vs: &VirtualServer, d: &mut Dump) {
     }
 }
 
-fn sorry_server(s: &SorryServer, d: &mut Dump) {
-    d.kv("sorry_server", ip_port(s.ip, s.port));
+/// keepalived gives a sorry server the `inhibit_on_failure` of a real server with the same
+/// address and port as configured, before it fills in the virtual server's port for DR and
+/// TUN. Such a sorry server is written without its port when with it, it would match a
+/// server with another setting.
+fn sorry_server(vs: &VirtualServer, s: &SorryServer, portless: &[bool], d: &mut Dump) {
+    // The real servers with their ports as written.
+    let written = vs
+        .real_servers
+        .iter()
+        .zip(portless)
+        .map(|(r, pl)| (r, if *pl { 0 } else { r.port }));
+    let clashes = |port: u16| {
+        let other = |r: &RealServer| r.ip == s.ip && r.inhibit_on_failure != s.inhibit;
+        written.clone().any(|(r, p)| p == port && other(r))
+    };
+    let fills_in = s.forwarding != Forwarding::Nat && matches!(vs.service, Service::Addr { .. });
+    if fills_in && clashes(s.port) && !clashes(0) {
+        d.raw(&format!("sorry_server {} # port {}", s.ip, s.port));
+    } else {
+        d.kv("sorry_server", ip_port(s.ip, s.port));
+    }
     d.kv("sorry_server_lvs_method", forwarding(&s.forwarding));
     if s.inhibit {
         d.raw("sorry_server_inhibit");
@@ -245,7 +265,14 @@ fn checker(c: &Checker, d: &mut Dump) {
 /// is written as a `host` block again.
 fn connection(k: &Connection, kind: &CheckKind, d: &mut Dump) {
     let keywords = |d: &mut Dump| {
-        d.kv("connect_ip", k.ip);
+        // keepalived takes a `bindto` of another family than the destination only while
+        // no destination is set: in an SMTP_CHECK, which defaults it to the real server at
+        // the end of the block. Such a connection is written without `connect_ip`.
+        if k.bind_ip.is_some_and(|b| b.is_ipv4() != k.ip.is_ipv4()) {
+            d.raw(&format!("# connect_ip {}", k.ip));
+        } else {
+            d.kv("connect_ip", k.ip);
+        }
         if k.port != 0 {
             d.kv("connect_port", k.port);
         }

@@ -119,8 +119,14 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
                 d.raw(kw);
             }
         }
-        d.kv("quorum", vs.quorum);
-        d.kv("hysteresis", vs.hysteresis);
+        // Zero only when the real servers weigh nothing (keepalived lowers it), and then
+        // keepalived always sets the hysteresis below it (wrapping around).
+        d.nonzero("quorum", vs.quorum);
+        if vs.quorum == 0 {
+            d.raw(&format!("# hysteresis {}", vs.hysteresis));
+        } else {
+            d.kv("hysteresis", vs.hysteresis);
+        }
         if let Some(s) = &vs.quorum_up {
             dump_line(d, "quorum_up", s);
         }

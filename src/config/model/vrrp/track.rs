@@ -23,6 +23,8 @@ pub struct TrackRef {
 
 /// Where an entry of a tracking list comes from. Only configured entries are written back
 /// as configuration lines: the others are derived when the configuration is read again.
+/// Ordered from derived to explicit: an interface tracked several ways keeps the most
+/// explicit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Origin {
     /// The instance's own interface or VMAC, or the interface of one of its addresses.

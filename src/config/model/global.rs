@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::script::{self, DefaultUser, Script, ROOT};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
-use crate::config::host::{Host, User};
+use crate::config::host::User;
 use crate::config::parser::Node;
 use crate::config::value;
 use crate::limits;
@@ -274,11 +274,12 @@ impl Global {
             .get(ctx, loc, self.enable_script_security)
     }
 
-    /// The names giving the default script user now (`script_user`'s, else the fallback).
-    pub fn default_script_user_names(&self, host: &dyn Host) -> script::UserNames {
+    /// The names giving `user`, the default script user now: `script_user`'s, else
+    /// those of the user keepalived falls back to.
+    pub fn default_script_user_names(&self, user: User) -> script::UserNames {
         self.script_user_names
             .clone()
-            .unwrap_or_else(|| script::fallback_user(host).1)
+            .unwrap_or_else(|| script::fallback_names(user))
     }
 }
 
@@ -596,8 +597,8 @@ impl Builder {
             }
             user
         } else {
-            default_names = Some(self.g.default_script_user_names(ctx.host));
             let user = self.g.default_script_user(ctx, n.loc);
+            default_names = user.map(|u| self.g.default_script_user_names(u));
             if user.is_none() {
                 let msg = format!("Failed to set default user for {t} fifo {path} - ignoring");
                 ctx.info(n.loc, msg);
@@ -1032,7 +1033,7 @@ impl Builder {
             .g
             .script_user_lookup
             .peek(ctx.host, security)
-            .unwrap_or_else(|| script::fallback_user(ctx.host).0);
+            .unwrap_or_else(|| script::fallback_user(ctx.host));
         self.g
     }
 

@@ -220,8 +220,8 @@ pub fn parse(
         }
         user
     } else {
-        default_names = Some(global.default_script_user_names(ctx.host));
         let user = global.default_script_user(ctx, node.loc);
+        default_names = user.map(|u| global.default_script_user_names(u));
         if user.is_none() {
             let msg = format!(
                 "Failed to set default user for {kind} script {} - ignoring",
@@ -258,13 +258,19 @@ pub fn lookup_user(ctx: &mut Ctx, loc: Loc, user: &str, group: Option<&str>) -> 
 const DEFAULT_USER_NAME: &str = "keepalived_script";
 
 /// The default user when no `script_user` is given: `keepalived_script` if it exists,
-/// else root; with the names that give it.
-pub fn fallback_user(host: &dyn Host) -> (User, UserNames) {
-    let (user, name) = match host.user(DEFAULT_USER_NAME) {
-        Some(u) => (u, DEFAULT_USER_NAME),
-        None => (ROOT, "root"),
+/// else root.
+pub fn fallback_user(host: &dyn Host) -> User {
+    host.user(DEFAULT_USER_NAME).unwrap_or(ROOT)
+}
+
+/// The names giving `user`, the default when no `script_user` is given.
+pub fn fallback_names(user: User) -> UserNames {
+    let name = if user == ROOT {
+        "root"
+    } else {
+        DEFAULT_USER_NAME
     };
-    (user, (name.to_string(), None))
+    (name.to_string(), None)
 }
 
 /// keepalived runs as root.

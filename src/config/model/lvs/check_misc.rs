@@ -83,11 +83,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
     let (user, user_names, default_names) = match user {
         Some((u, names)) => (u, Some(names), None),
         None => match env.global.default_script_user(ctx, n.end) {
-            Some(u) => (
-                u,
-                None,
-                Some(env.global.default_script_user_names(ctx.host)),
-            ),
+            Some(u) => (u, None, Some(env.global.default_script_user_names(u))),
             None => {
                 let msg = format!(
                     "Unable to set default user for misc script {} - removing",

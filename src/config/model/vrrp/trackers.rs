@@ -177,9 +177,11 @@ pub fn vrrp_script(
         return Ok(None);
     }
     if !user_set {
-        s.script.default_names = Some(global.default_script_user_names(ctx.host));
         match global.default_script_user(ctx, node.end) {
-            Some(u) => s.script.user = u,
+            Some(u) => {
+                s.script.user = u;
+                s.script.default_names = Some(global.default_script_user_names(u));
+            }
             None => {
                 let msg = format!(
                     "Unable to set default user for vrrp script {} - removing",

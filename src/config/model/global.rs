@@ -76,6 +76,10 @@ pub struct LvsTimeouts {
 pub struct NotifyFifo {
     pub path: String,
     pub user: Option<User>,
+    /// The user and group names given after the path, if any.
+    pub user_names: Option<script::UserNames>,
+    /// The names giving the default script user it took, if it took one.
+    pub default_names: Option<script::UserNames>,
     pub script: Option<Script>,
     pub loc: Loc,
 }
@@ -269,6 +273,14 @@ impl Global {
         self.script_user_lookup
             .get(ctx, loc, self.enable_script_security)
     }
+
+    /// The names giving `user`, the default script user now: `script_user`'s, else
+    /// those of the user keepalived falls back to.
+    pub fn default_script_user_names(&self, user: User) -> script::UserNames {
+        self.script_user_names
+            .clone()
+            .unwrap_or_else(|| script::fallback_names(user))
+    }
 }
 
 const DEV_NULL: &str = "/dev/null";
@@ -291,6 +303,8 @@ const LARGE_STARTUP_DELAY: Duration = Duration::from_secs(60);
 struct FifoSpec {
     path: Option<String>,
     user: Option<User>,
+    user_names: Option<script::UserNames>,
+    default_names: Option<script::UserNames>,
     loc: Loc,
     script: Option<Script>,
 }
@@ -574,6 +588,7 @@ impl Builder {
             ctx.error(n.loc, msg);
             return;
         }
+        let mut default_names = None;
         let user = if let Some(name) = n.arg(1) {
             let user = script::lookup_user(ctx, n.loc, name, n.arg(2));
             if user.is_none() {
@@ -583,6 +598,7 @@ impl Builder {
             user
         } else {
             let user = self.g.default_script_user(ctx, n.loc);
+            default_names = user.map(|u| self.g.default_script_user_names(u));
             if user.is_none() {
                 let msg = format!("Failed to set default user for {t} fifo {path} - ignoring");
                 ctx.info(n.loc, msg);
@@ -592,6 +608,10 @@ impl Builder {
         if user.is_some() {
             let spec = &mut self.fifos[which as usize];
             (spec.path, spec.user, spec.loc) = (Some(path.into()), user, n.loc);
+            spec.user_names = n
+                .arg(1)
+                .map(|u| (u.to_string(), n.arg(2).map(str::to_string)));
+            spec.default_names = default_names;
         }
     }
 
@@ -1008,11 +1028,12 @@ impl Builder {
         }
         self.finish_fifos();
         let security = self.g.enable_script_security;
+        // Without a usable default, the one a configuration without `script_user` gets.
         self.g.script_user = self
             .g
             .script_user_lookup
             .peek(ctx.host, security)
-            .unwrap_or(ROOT);
+            .unwrap_or_else(|| script::fallback_user(ctx.host));
         self.g
     }
 
@@ -1034,6 +1055,8 @@ fn assemble(spec: FifoSpec) -> (Option<NotifyFifo>, Option<Script>) {
             let fifo = NotifyFifo {
                 path,
                 user: spec.user,
+                user_names: spec.user_names,
+                default_names: spec.default_names,
                 script: spec.script,
                 loc: spec.loc,
             };

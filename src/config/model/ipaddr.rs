@@ -16,6 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::rule::Numbering;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
+use crate::config::dump::word;
 use crate::config::reader::Line;
 use crate::config::value;
 pub use names::RtNames;
@@ -274,7 +275,7 @@ impl fmt::Display for IpAddress {
         }
         write!(f, " scope {}", self.scope)?;
         if let Some(l) = &self.label {
-            write!(f, " label {l}")?;
+            write!(f, " label {}", word(l))?;
         }
         if let Some(p) = self.peer {
             write!(f, " peer {p}")?;
@@ -292,7 +293,7 @@ impl fmt::Display for IpAddress {
             write!(f, " {word}")?;
         }
         if let Some(g) = &self.track_group {
-            write!(f, " track_group {g}")?;
+            write!(f, " track_group {}", word(g))?;
         }
         if self.addr.is_ipv6() {
             match self.preferred_lft {

@@ -17,6 +17,7 @@ use super::ipaddr::{names, parse_ip, parse_target, Family, IpPrefix, LineEnv, Sc
 use super::rule::{parse_realms, Realms};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
+use crate::config::dump::word;
 use crate::config::reader::Line;
 use crate::config::value;
 use crate::limits;
@@ -184,13 +185,37 @@ impl fmt::Display for Route {
             f.write_str(" no_track")?;
         }
         if let Some(g) = &self.track_group {
-            write!(f, " track_group {g}")?;
+            write!(f, " track_group {}", word(g))?;
+        }
+        if let Some((first, second)) = self.foreign_or() {
+            if let Some(v) = first {
+                write!(f, " via {v}")?;
+            }
+            return write!(f, " or {second}");
         }
         // Nexthops last: every word after the first `nexthop` belongs to them.
         for nh in &self.nexthops {
             write!(f, " {nh}")?;
         }
         Ok(())
+    }
+}
+
+impl Route {
+    /// The two gateways of a deprecated `via A or B` route whose `B` is of the other
+    /// family: keepalived takes that from `or`, but refuses it as `nexthop via B`.
+    fn foreign_or(&self) -> Option<(Option<IpAddr>, IpAddr)> {
+        let [a, b] = self.nexthops.as_slice() else {
+            return None;
+        };
+        let bare = |n: &Nexthop| {
+            Nexthop {
+                via: n.via,
+                ..Nexthop::default()
+            } == *n
+        };
+        let second = b.via.filter(|v| Family::of(*v) != self.family)?;
+        (bare(a) && bare(b)).then_some((a.via, second))
     }
 }
 
@@ -1135,5 +1160,23 @@ static_rules {
             ]
         );
         assert_round_trip(text);
+    }
+
+    #[test]
+    fn an_or_gateway_of_the_other_family_stays_an_or() {
+        // keepalived takes it after `or`, but refuses it as `nexthop via`.
+        let text = "static_routes {\n10.0.0.0/8 dev eth0 via 10.0.0.1 or ::1\n10.1.0.0/16 dev eth0 via 10.0.0.1 or 10.0.0.2\n}\n";
+        let out = run(text);
+        let kept: Vec<&str> = out.kept.iter().map(|(_, l)| l.as_str()).collect();
+        let foreign = "10.0.0.0/8 dev eth0 table 254 protocol 18 via 10.0.0.1 or ::1";
+        assert_eq!(
+            kept,
+            [
+                foreign,
+                "10.1.0.0/16 dev eth0 table 254 protocol 18 nexthop via 10.0.0.1 nexthop via 10.0.0.2",
+            ]
+        );
+        let again = run(&format!("static_routes {{\n{foreign}\n}}\n"));
+        assert_eq!(again.kept[0].1, foreign);
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use super::ipaddr::{cnum, parse_target, Family, IpPrefix, LineEnv, Target};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
+use crate::config::dump::word;
 use crate::config::reader::Line;
 use crate::config::value;
 
@@ -163,10 +164,10 @@ impl fmt::Display for Rule {
             write!(f, " suppress_ifgroup {v}")?;
         }
         if let Some(v) = &self.iif {
-            write!(f, " iif {v}")?;
+            write!(f, " iif {}", word(v))?;
         }
         if let Some(v) = &self.oif {
-            write!(f, " oif {v}")?;
+            write!(f, " oif {}", word(v))?;
         }
         if let Some(v) = self.tunnel_id {
             write!(f, " tunnel-id {v}")?;
@@ -199,7 +200,7 @@ impl fmt::Display for Rule {
             f.write_str(" no_track")?;
         }
         if let Some(g) = &self.track_group {
-            write!(f, " track_group {g}")?;
+            write!(f, " track_group {}", word(g))?;
         }
         // keepalived skips the word after a family word, so the family goes last; it is
         // only needed when no address gives it.

@@ -10,6 +10,7 @@ pub use security::{check_all, Processes};
 use super::global::Global;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Loc};
+use crate::config::dump::Dump;
 use crate::config::host::{Host, User};
 use crate::config::parser::Node;
 use crate::config::text::tokenize_quoted_escaped;
@@ -53,6 +54,44 @@ pub struct Script {
     pub loc: Loc,
     pub run: Run,
     pub kind: Kind,
+    /// The user and group names configured for it (after the command, or by a `user`
+    /// keyword); None when it runs as the default script user.
+    pub user_names: Option<UserNames>,
+    /// The names giving the default script user it took, if it took one.
+    pub default_names: Option<UserNames>,
+}
+
+/// `KEYWORD COMMAND [user [group]]` for the dump, with the resolved user as a comment.
+pub fn dump_line(d: &mut Dump, kw: &str, s: &Script) {
+    let cmd = s.config_word();
+    match s.names(d.script_user) {
+        Some(names) => d.raw(&format!(
+            "{kw} {cmd} {} # {}",
+            user_words(names),
+            s.resolved()
+        )),
+        None => d.raw(&format!("{kw} {cmd} # {}", s.resolved())),
+    }
+}
+
+/// The `user NAME [GROUP]` keyword of blocks that take one (`vrrp_script`, `MISC_CHECK`),
+/// or the default user as a comment.
+pub fn dump_user(d: &mut Dump, s: &Script) {
+    match s.names(d.script_user) {
+        Some(names) => d.raw(&format!("user {} # {}", user_words(names), s.resolved())),
+        None => d.raw(&format!("# user {}", s.resolved())),
+    }
+}
+
+/// A configured `user [group]` pair of names, as keepalived only takes names.
+pub type UserNames = (String, Option<String>);
+
+/// `user [group]` words for a configuration line.
+pub fn user_words((user, group): &UserNames) -> String {
+    match group {
+        Some(g) => format!("{user} {g}"),
+        None => user.clone(),
+    }
 }
 
 impl Script {
@@ -63,6 +102,8 @@ impl Script {
             loc,
             run: Run::Unchecked,
             kind,
+            user_names: None,
+            default_names: None,
         }
     }
 
@@ -93,6 +134,22 @@ impl Script {
         let inner: Vec<String> = self.args.iter().map(|w| quote_word(w)).collect();
         let inner = inner.join(" ");
         format!("\"{}\"", inner.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
+    /// The user names to write back: the configured ones, or those of the default it took
+    /// when that is not the `default` the dump reads back with (a later `script_user`
+    /// changed it, or made it unusable).
+    fn names(&self, default: Option<User>) -> Option<&UserNames> {
+        let changed = default != Some(self.user);
+        let taken = self.default_names.as_ref().filter(|_| changed);
+        self.user_names.as_ref().or(taken)
+    }
+
+    /// The resolved user, for a comment. How the script will be started is not shown: it
+    /// depends on which processes have work, which a dump does not always carry (a VRRP
+    /// process that stops leaves no instances behind).
+    pub fn resolved(&self) -> String {
+        format!("uid:gid {}:{}", self.user.uid, self.user.gid)
     }
 }
 
@@ -150,9 +207,10 @@ pub fn parse(
         ctx.error(node.loc, msg);
         return Ok(None);
     }
-    let user = if let Some(name) = words.get(2) {
-        let group = words.get(3).map(String::as_str);
-        let user = lookup_user(ctx, node.loc, name, group);
+    let names = words.get(2).map(|u| (u.clone(), words.get(3).cloned()));
+    let mut default_names = None;
+    let user = if let Some((name, group)) = &names {
+        let user = lookup_user(ctx, node.loc, name, group.as_deref());
         if user.is_none() {
             let msg = format!(
                 "Invalid user/group for {kind} script {} - ignoring",
@@ -163,6 +221,7 @@ pub fn parse(
         user
     } else {
         let user = global.default_script_user(ctx, node.loc);
+        default_names = user.map(|u| global.default_script_user_names(u));
         if user.is_none() {
             let msg = format!(
                 "Failed to set default user for {kind} script {} - ignoring",
@@ -172,7 +231,11 @@ pub fn parse(
         }
         user
     };
-    Ok(user.map(|user| Script::new(args, user, node.loc, Kind::Notify)))
+    Ok(user.map(|user| Script {
+        user_names: names,
+        default_names,
+        ..Script::new(args, user, node.loc, Kind::Notify)
+    }))
 }
 
 /// keepalived's `set_uid_gid()`: a user name and optional group name to ids (logged if not).
@@ -193,6 +256,22 @@ pub fn lookup_user(ctx: &mut Ctx, loc: Loc, user: &str, group: Option<&str>) -> 
 
 /// The user keepalived looks up when no `script_user` is given.
 const DEFAULT_USER_NAME: &str = "keepalived_script";
+
+/// The default user when no `script_user` is given: `keepalived_script` if it exists,
+/// else root.
+pub fn fallback_user(host: &dyn Host) -> User {
+    host.user(DEFAULT_USER_NAME).unwrap_or(ROOT)
+}
+
+/// The names giving `user`, the default when no `script_user` is given.
+pub fn fallback_names(user: User) -> UserNames {
+    let name = if user == ROOT {
+        "root"
+    } else {
+        DEFAULT_USER_NAME
+    };
+    (name.to_string(), None)
+}
 
 /// keepalived runs as root.
 pub const ROOT: User = User { uid: 0, gid: 0 };
@@ -248,6 +327,12 @@ impl DefaultUser {
             Lookup::Found(u) => Some(u),
             Lookup::Pending | Lookup::Failed => None,
         }
+    }
+
+    /// Whether no default can be used any more (a `script_user` that could not be looked
+    /// up, or `enable_script_security` without `keepalived_script`).
+    pub fn failed(&self) -> bool {
+        self.0.get() == Lookup::Failed
     }
 
     /// What [`DefaultUser::get`] would give, without settling or reporting anything.

@@ -48,6 +48,9 @@ use track::Defined;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Vrrp {
+    /// Names of the `track_group` blocks (their contents are not supported), which
+    /// static address, route and rule lines may name.
+    pub track_groups: Vec<String>,
     /// `static_ipaddress`: added at start-up, whatever the VRRP states.
     pub static_addresses: Vec<IpAddress>,
     pub static_routes: Vec<Route>,
@@ -287,7 +290,10 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
             v.track_files.extend(f.filter(|_| fits));
         }
         // keepalived resolves `track_group` names on address lines in file order.
-        "track_group" => r.lines.track_groups.extend(n.args.first().cloned()),
+        "track_group" => {
+            r.lines.track_groups.extend(n.args.first().cloned());
+            v.track_groups.extend(n.args.first().cloned());
+        }
         "vrrp_sync_group" => {
             let defined = Defined {
                 scripts: &v.scripts,

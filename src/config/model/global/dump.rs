@@ -1,8 +1,8 @@
 //! The `-d` text of the globals: every effective value, in configuration syntax.
 
-use super::{Global, LvsFlushOnStop};
-use crate::config::dump::Dump;
-use crate::config::model::script::{Script, ROOT};
+use super::{Global, LvsFlushOnStop, NotifyFifo};
+use crate::config::dump::{word, Dump};
+use crate::config::model::script::{dump_line, user_words, ROOT};
 
 /// `-d`: every effective global value, in configuration syntax.
 pub fn dump(g: &Global, d: &mut Dump) {
@@ -18,15 +18,6 @@ pub fn dump(g: &Global, d: &mut Dump) {
     });
 }
 
-/// A timer keepalived only accepts above zero: its zero default is shown as a comment.
-fn nonzero_timer(d: &mut Dump, kw: &str, t: crate::time::Duration) {
-    if t.as_micros() == 0 {
-        d.raw(&format!("# {kw} 0"));
-    } else {
-        d.kv(kw, t);
-    }
-}
-
 /// `kw` when a plain flag is set.
 fn flag(d: &mut Dump, kw: &str, on: bool) {
     if on {
@@ -35,22 +26,22 @@ fn flag(d: &mut Dump, kw: &str, on: bool) {
 }
 
 fn dump_mail(g: &Global, d: &mut Dump) {
-    d.kv("router_id", &g.router_id);
+    d.kv("router_id", word(&g.router_id));
     if !g.notification_email.is_empty() {
         d.block("notification_email", |d| {
             for e in &g.notification_email {
-                d.raw(e);
+                d.raw(&word(e));
             }
         });
     }
     d.opt(
         "notification_email_from",
-        g.notification_email_from.as_ref(),
+        g.notification_email_from.as_deref().map(word),
     );
     if let Some(s) = &g.smtp_server {
         d.raw(&format!("smtp_server {} {}", s.host, s.port));
     }
-    d.opt("smtp_helo_name", g.smtp_helo_name.as_ref());
+    d.opt("smtp_helo_name", g.smtp_helo_name.as_deref().map(word));
     d.kv("smtp_connect_timeout", g.smtp_connect_timeout);
     d.opt("smtp_alert", g.smtp_alert);
     d.opt("smtp_alert_vrrp", g.smtp_alert_vrrp);
@@ -59,56 +50,46 @@ fn dump_mail(g: &Global, d: &mut Dump) {
     d.kv("no_checker_emails", g.no_checker_emails);
 }
 
-/// A script line: the command as one word; its user and how it runs as a comment.
-fn script_line(d: &mut Dump, kw: &str, s: &Script) {
-    let (cmd, u, run) = (s.config_word(), s.user, s.run);
-    d.raw(&format!(
-        "{kw} {cmd} # uid:gid {}:{}, run {run:?}",
-        u.uid, u.gid
-    ));
-}
-
 fn dump_scripts(g: &Global, d: &mut Dump) {
     let u = g.script_user;
-    match &g.script_user_names {
-        Some((user, group)) => {
-            let group = group
-                .as_deref()
-                .map(|g| format!(" {g}"))
-                .unwrap_or_default();
-            d.raw(&format!(
-                "script_user {user}{group} # uid:gid {}:{}",
-                u.uid, u.gid
-            ));
-        }
+    // A `script_user` that made the default unusable is left out: the scripts that took a
+    // default before it are written with their user's names.
+    let usable = !g.script_user_lookup.failed();
+    d.script_user = usable.then_some(u);
+    match g.script_user_names.as_ref().filter(|_| usable) {
+        Some(names) => d.raw(&format!(
+            "script_user {} # uid:gid {}:{}",
+            user_words(names),
+            u.uid,
+            u.gid
+        )),
         None => d.raw(&format!("# script_user uid:gid {}:{}", u.uid, u.gid)),
     }
     flag(d, "enable_script_security", g.enable_script_security);
     if let Some(s) = &g.startup_script {
-        script_line(d, "startup_script", s);
+        dump_line(d, "startup_script", s);
     }
     d.kv("startup_script_timeout", g.startup_script_timeout.as_secs());
     if let Some(s) = &g.shutdown_script {
-        script_line(d, "shutdown_script", s);
+        dump_line(d, "shutdown_script", s);
     }
     d.kv(
         "shutdown_script_timeout",
         g.shutdown_script_timeout.as_secs(),
     );
-    for (fifo, prefix) in [
-        (&g.notify_fifo, ""),
-        (&g.vrrp_notify_fifo, "vrrp_"),
-        (&g.lvs_notify_fifo, "lvs_"),
+    let orphans = &g.orphan_fifo_scripts;
+    for (fifo, orphan, prefix) in [
+        (&g.notify_fifo, &orphans.global, ""),
+        (&g.vrrp_notify_fifo, &orphans.vrrp, "vrrp_"),
+        (&g.lvs_notify_fifo, &orphans.lvs, "lvs_"),
     ] {
-        let Some(f) = fifo else { continue };
-        let user = f.user.unwrap_or(ROOT);
-        let (uid, gid) = (user.uid, user.gid);
-        d.raw(&format!(
-            "{prefix}notify_fifo {} # uid:gid {uid}:{gid}",
-            f.path
-        ));
-        if let Some(s) = &f.script {
-            script_line(d, &format!("{prefix}notify_fifo_script"), s);
+        if let Some(f) = fifo {
+            fifo_line(d, prefix, f);
+        }
+        // A reader without its FIFO is kept too: keepalived still checks it.
+        let script = fifo.as_ref().and_then(|f| f.script.as_ref());
+        if let Some(s) = script.or(orphan.as_ref()) {
+            dump_line(d, &format!("{prefix}notify_fifo_script"), s);
         }
     }
     d.kv(
@@ -120,6 +101,24 @@ fn dump_scripts(g: &Global, d: &mut Dump) {
         "fifo_write_vrrp_states_on_reload",
         g.fifo_write_vrrp_states_on_reload,
     );
+}
+
+/// `*notify_fifo PATH [user [group]]`, the resolved user as a comment. A default user
+/// that a later `script_user` changed is named, as for scripts.
+fn fifo_line(d: &mut Dump, prefix: &str, f: &NotifyFifo) {
+    let user = f.user.unwrap_or(ROOT);
+    let taken = f
+        .default_names
+        .as_ref()
+        .filter(|_| d.script_user != Some(user));
+    let names = f.user_names.as_ref().or(taken).map(user_words);
+    let names = names.map(|n| format!(" {n}")).unwrap_or_default();
+    d.raw(&format!(
+        "{prefix}notify_fifo {}{names} # uid:gid {}:{}",
+        word(&f.path),
+        user.uid,
+        user.gid
+    ));
 }
 
 fn dump_vrrp(g: &Global, d: &mut Dump) {
@@ -139,13 +138,16 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     flag(d, "vrrp_strict", g.vrrp_strict);
     d.kv("vrrp_mcast_group4", g.vrrp_mcast_group4);
     d.kv("vrrp_mcast_group6", g.vrrp_mcast_group6);
+    // Before the GARP values: it only changes those still at their defaults.
+    flag(d, "vrrp_min_garp", g.vrrp_min_garp);
     d.kv("vrrp_garp_master_delay", g.vrrp_garp_master_delay.as_secs());
     d.kv("vrrp_garp_master_repeat", g.vrrp_garp_master_repeat);
     d.kv(
         "vrrp_garp_master_refresh",
         g.vrrp_garp_master_refresh.as_secs(),
     );
-    d.kv(
+    // Only `vrrp_min_garp` sets no repeats.
+    d.nonzero(
         "vrrp_garp_master_refresh_repeat",
         g.vrrp_garp_master_refresh_repeat,
     );
@@ -157,9 +159,8 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
         .vrrp_garp_lower_prio_repeat
         .unwrap_or(g.vrrp_garp_master_repeat);
     d.kv("vrrp_garp_lower_prio_repeat", lower_repeat);
-    nonzero_timer(d, "vrrp_garp_interval", g.vrrp_garp_interval);
-    nonzero_timer(d, "vrrp_gna_interval", g.vrrp_gna_interval);
-    flag(d, "vrrp_min_garp", g.vrrp_min_garp);
+    d.nonzero("vrrp_garp_interval", g.vrrp_garp_interval);
+    d.nonzero("vrrp_gna_interval", g.vrrp_gna_interval);
     if let Some(x) = g.vrrp_garp_extra_if {
         let all = if x.all { "all " } else { "" };
         d.raw(&format!("vrrp_garp_extra_if {all}{}", x.interval.as_secs()));
@@ -172,11 +173,11 @@ fn dump_vrrp(g: &Global, d: &mut Dump) {
     );
     flag(d, "vrrp_check_unicast_src", g.vrrp_check_unicast_src);
     flag(d, "vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr);
-    nonzero_timer(d, "vrrp_startup_delay", g.vrrp_startup_delay);
+    d.nonzero("vrrp_startup_delay", g.vrrp_startup_delay);
     flag(d, "log_unknown_vrids", g.log_unknown_vrids);
-    d.kv("vmac_prefix", &g.vmac_prefix);
-    d.kv("vmac_addr_prefix", &g.vmac_addr_prefix);
-    d.opt("nftables", g.nftables.as_ref());
+    d.kv("vmac_prefix", word(&g.vmac_prefix));
+    d.kv("vmac_addr_prefix", word(&g.vmac_addr_prefix));
+    d.opt("nftables", g.nftables.as_deref().map(word));
     d.kv("nftables_priority", g.nftables_priority);
 }
 
@@ -226,6 +227,6 @@ fn dump_process(g: &Global, d: &mut Dump) {
     }
     d.opt("random_seed", g.random_seed);
     if g.reload_check_config {
-        d.kv("reload_check_config", &g.reload_check_config_file);
+        d.kv("reload_check_config", word(&g.reload_check_config_file));
     }
 }

@@ -6,7 +6,7 @@ use super::{CheckKind, MiscCheck};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
 use crate::config::host::User;
-use crate::config::model::script::{lookup_user, Kind as ScriptKind, Script};
+use crate::config::model::script::{lookup_user, Kind as ScriptKind, Script, UserNames};
 use crate::config::parser::Node;
 use crate::config::text::tokenize_quoted_escaped;
 use crate::config::value;
@@ -31,7 +31,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
     };
     let mut args: Option<Vec<String>> = None;
     let mut path_loc = n.loc;
-    let mut user: Option<User> = None;
+    let mut user: Option<(User, UserNames)> = None;
     let mut timeout = Duration::ZERO;
     let mut dynamic = false;
     for k in &n.children {
@@ -59,7 +59,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
                     continue;
                 };
                 match lookup_user(ctx, k.loc, name, k.arg(1)) {
-                    Some(u) => user = Some(u),
+                    Some(u) => user = Some((u, (name.to_string(), k.arg(1).map(str::to_string)))),
                     None => {
                         // keepalived drops the checker; the rest of its block is lost.
                         let msg = format!(
@@ -80,10 +80,10 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         ctx.error(n.end, msg);
         return Ok(None);
     };
-    let user = match user {
-        Some(u) => u,
+    let (user, user_names, default_names) = match user {
+        Some((u, names)) => (u, Some(names), None),
         None => match env.global.default_script_user(ctx, n.end) {
-            Some(u) => u,
+            Some(u) => (u, None, Some(env.global.default_script_user_names(u))),
             None => {
                 let msg = format!(
                     "Unable to set default user for misc script {} - removing",
@@ -95,7 +95,11 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         },
     };
     c.kind = CheckKind::Misc(MiscCheck {
-        script: Script::new(args, user, path_loc, ScriptKind::Misc),
+        script: Script {
+            user_names,
+            default_names,
+            ..Script::new(args, user, path_loc, ScriptKind::Misc)
+        },
         timeout,
         dynamic,
     });

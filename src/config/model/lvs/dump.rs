@@ -1,13 +1,12 @@
 //! The `-d` text of the LVS model: every effective value, in keepalived's block syntax.
-//! Script users are shown as ids in a trailing comment (the model keeps no names).
 
 use super::{
-    CheckDefaults, CheckKind, Checker, FileCheck, Forwarding, Granularity, GroupEntry, HexPattern,
-    HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum, TunnelKind,
-    VirtualServer, VsGroup,
+    CheckDefaults, CheckKind, Checker, Connection, FileCheck, Forwarding, Granularity, GroupEntry,
+    HexPattern, HttpCheck, Lvs, RealServer, Scheduler, Service, SorryServer, Ssl, TunnelChecksum,
+    TunnelKind, VirtualServer, VsGroup,
 };
-use crate::config::dump::Dump;
-use crate::config::model::script::Script;
+use crate::config::dump::{word, Dump};
+use crate::config::model::script::{dump_line, dump_user};
 
 pub fn lvs(l: &Lvs, d: &mut Dump) {
     if let Some(s) = &l.ssl {
@@ -31,10 +30,10 @@ fn yes_no(b: bool) -> &'static str {
 
 fn ssl(s: &Ssl, d: &mut Dump) {
     d.block("SSL", |d| {
-        d.opt("password", s.password.as_ref());
-        d.opt("ca", s.ca.as_ref());
-        d.opt("certificate", s.certificate.as_ref());
-        d.opt("key", s.key.as_ref());
+        d.opt("password", s.password.as_deref().map(word));
+        d.opt("ca", s.ca.as_deref().map(word));
+        d.opt("certificate", s.certificate.as_deref().map(word));
+        d.opt("key", s.key.as_deref().map(word));
     });
 }
 
@@ -48,7 +47,7 @@ fn ip_port(ip: impl std::fmt::Display, port: u16) -> String {
 }
 
 fn group(g: &VsGroup, d: &mut Dump) {
-    d.block(&format!("virtual_server_group {}", g.name), |d| {
+    d.block(&format!("virtual_server_group {}", word(&g.name)), |d| {
         for e in &g.entries {
             match e {
                 GroupEntry::Range {
@@ -85,32 +84,11 @@ fn forwarding(f: &Forwarding) -> String {
     format!("TUN type {kind} {csum}")
 }
 
-/// `KEYWORD "command line"` with the user's ids as a comment.
-fn script(kw: &str, s: &Script, d: &mut Dump) {
-    let words: Vec<String> = s
-        .args
-        .iter()
-        .map(|a| {
-            if a.is_empty() || a.contains(char::is_whitespace) {
-                format!("'{a}'")
-            } else {
-                a.clone()
-            }
-        })
-        .collect();
-    d.raw(&format!(
-        "{kw} \"{}\" # uid {} gid {}",
-        words.join(" "),
-        s.user.uid,
-        s.user.gid
-    ));
-}
-
 fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
     let header = match &vs.service {
         Service::Addr { ip, port } => format!("virtual_server {}", ip_port(ip, *port)),
         Service::Fwmark(m) => format!("virtual_server fwmark {m}"),
-        Service::Group { name, .. } => format!("virtual_server group {name}"),
+        Service::Group { name, .. } => format!("virtual_server group {}", word(name)),
     };
     d.block(&header, |d| {
         d.opt("ip_family", vs.family.map(|f| f.word()));
@@ -127,7 +105,10 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
             Some(Granularity::V6(p)) => d.kv("persistence_granularity", p),
             None => {}
         }
-        d.opt("persistence_engine", vs.persistence_engine.as_ref());
+        d.opt(
+            "persistence_engine",
+            vs.persistence_engine.as_deref().map(word),
+        );
         for (set, kw) in [
             (vs.ha_suspend, "ha_suspend"),
             (vs.alpha, "alpha"),
@@ -138,23 +119,30 @@ fn virtual_server(vs: &VirtualServer, d: &mut Dump) {
                 d.raw(kw);
             }
         }
-        d.kv("quorum", vs.quorum);
-        d.kv("hysteresis", vs.hysteresis);
+        // Zero only when the real servers weigh nothing (keepalived lowers it), and then
+        // keepalived always sets the hysteresis below it (wrapping around).
+        d.nonzero("quorum", vs.quorum);
+        if vs.quorum == 0 {
+            d.raw(&format!("# hysteresis {}", vs.hysteresis));
+        } else {
+            d.kv("hysteresis", vs.hysteresis);
+        }
         if let Some(s) = &vs.quorum_up {
-            script("quorum_up", s, d);
+            dump_line(d, "quorum_up", s);
         }
         if let Some(s) = &vs.quorum_down {
-            script("quorum_down", s, d);
+            dump_line(d, "quorum_down", s);
         }
+        let portless = portless_servers(vs);
         if let Some(s) = &vs.sorry_server {
-            sorry_server(s, d);
+            sorry_server(vs, s, &portless, d);
         }
-        d.opt("virtualhost", vs.virtualhost.as_ref());
+        d.opt("virtualhost", vs.virtualhost.as_deref().map(word));
         d.kv("smtp_alert", yes_no(vs.smtp_alert));
         d.kv("weight", vs.weight);
         defaults(&vs.defaults, d);
-        for rs in &vs.real_servers {
-            real_server(rs, d);
+        for (rs, portless) in vs.real_servers.iter().zip(portless) {
+            real_server(rs, portless, d);
         }
     });
 }
@@ -173,8 +161,27 @@ fn sched_flags(vs: &VirtualServer, d: &mut Dump) {
     }
 }
 
-fn sorry_server(s: &SorryServer, d: &mut Dump) {
-    d.kv("sorry_server", ip_port(s.ip, s.port));
+/// keepalived gives a sorry server the `inhibit_on_failure` of a real server with the same
+/// address and port as configured, before it fills in the virtual server's port for DR and
+/// TUN. Such a sorry server is written without its port when with it, it would match a
+/// server with another setting.
+fn sorry_server(vs: &VirtualServer, s: &SorryServer, portless: &[bool], d: &mut Dump) {
+    // The real servers with their ports as written.
+    let written = vs
+        .real_servers
+        .iter()
+        .zip(portless)
+        .map(|(r, pl)| (r, if *pl { 0 } else { r.port }));
+    let clashes = |port: u16| {
+        let other = |r: &RealServer| r.ip == s.ip && r.inhibit_on_failure != s.inhibit;
+        written.clone().any(|(r, p)| p == port && other(r))
+    };
+    let fills_in = s.forwarding != Forwarding::Nat && matches!(vs.service, Service::Addr { .. });
+    if fills_in && clashes(s.port) && !clashes(0) {
+        d.raw(&format!("sorry_server {} # port {}", s.ip, s.port));
+    } else {
+        d.kv("sorry_server", ip_port(s.ip, s.port));
+    }
     d.kv("sorry_server_lvs_method", forwarding(&s.forwarding));
     if s.inhibit {
         d.raw("sorry_server_inhibit");
@@ -189,8 +196,37 @@ fn defaults(c: &CheckDefaults, d: &mut Dump) {
     d.opt("warmup", c.warmup);
 }
 
-fn real_server(rs: &RealServer, d: &mut Dump) {
-    d.block(&format!("real_server {}", ip_port(rs.ip, rs.port)), |d| {
+/// Which real servers were given without a port, the virtual server's being filled in
+/// later; their headers leave it out again. A checker connecting to port 0 shows one (it
+/// took the port as configured). Two servers with the same address and port can only be
+/// one with the port and one without (keepalived removes duplicates before filling in).
+fn portless_servers(vs: &VirtualServer) -> Vec<bool> {
+    let rss = &vs.real_servers;
+    let mut out: Vec<bool> = rss
+        .iter()
+        .map(|rs| {
+            let conn_port = |c: &Checker| c.conn.as_ref().map(|k| k.port);
+            rs.port != 0 && rs.checkers.iter().any(|c| conn_port(c) == Some(0))
+        })
+        .collect();
+    for j in 0..rss.len() {
+        let same = |i: &usize| rss[*i].ip == rss[j].ip && rss[*i].port == rss[j].port;
+        if let Some(i) = (0..j).find(same) {
+            if !out[i] && !out[j] {
+                out[j] = true;
+            }
+        }
+    }
+    out
+}
+
+fn real_server(rs: &RealServer, portless: bool, d: &mut Dump) {
+    let (header, note) = if portless {
+        (rs.ip.to_string(), Some(format!("port {}", rs.port)))
+    } else {
+        (ip_port(rs.ip, rs.port), None)
+    };
+    d.noted_block(&format!("real_server {header}"), note.as_deref(), |d| {
         d.kv("weight", rs.weight);
         d.kv("lvs_method", forwarding(&rs.forwarding));
         d.kv("uthreshold", rs.u_threshold);
@@ -198,13 +234,13 @@ fn real_server(rs: &RealServer, d: &mut Dump) {
         d.kv("inhibit_on_failure", yes_no(rs.inhibit_on_failure));
         d.kv("alpha", yes_no(rs.defaults.alpha));
         if let Some(s) = &rs.notify_up {
-            script("notify_up", s, d);
+            dump_line(d, "notify_up", s);
         }
         if let Some(s) = &rs.notify_down {
-            script("notify_down", s, d);
+            dump_line(d, "notify_down", s);
         }
         d.kv("smtp_alert", yes_no(rs.smtp_alert));
-        d.opt("virtualhost", rs.virtualhost.as_ref());
+        d.opt("virtualhost", rs.virtualhost.as_deref().map(word));
         defaults(&rs.defaults, d);
         for c in &rs.checkers {
             checker(c, d);
@@ -218,15 +254,7 @@ fn real_server(rs: &RealServer, d: &mut Dump) {
 fn checker(c: &Checker, d: &mut Dump) {
     d.block(c.kind.keyword(), |d| {
         if let Some(k) = &c.conn {
-            d.kv("connect_ip", k.ip);
-            d.kv("connect_port", k.port);
-            d.opt("bindto", k.bind_ip);
-            d.opt("bind_port", k.bind_port);
-            d.opt("bind_if", k.bind_if.as_ref());
-            d.kv("connect_timeout", k.timeout);
-            if k.fwmark != 0 {
-                d.kv("fwmark", k.fwmark);
-            }
+            connection(k, &c.kind, d);
         }
         d.kv("retry", c.retry);
         d.kv("delay_before_retry", c.delay_before_retry);
@@ -238,19 +266,52 @@ fn checker(c: &Checker, d: &mut Dump) {
     });
 }
 
+/// The connection keywords. keepalived leaves the timeout of an SMTP_CHECK `host` block
+/// at 0 when the block sets none, which no `connect_timeout` can say: such a connection
+/// is written as a `host` block again.
+fn connection(k: &Connection, kind: &CheckKind, d: &mut Dump) {
+    let keywords = |d: &mut Dump| {
+        // keepalived takes a `bindto` of another family than the destination only while
+        // no destination is set: in an SMTP_CHECK, which defaults it to the real server at
+        // the end of the block. Such a connection is written without `connect_ip`.
+        if k.bind_ip.is_some_and(|b| b.is_ipv4() != k.ip.is_ipv4()) {
+            d.raw(&format!("# connect_ip {}", k.ip));
+        } else {
+            d.kv("connect_ip", k.ip);
+        }
+        if k.port != 0 {
+            d.kv("connect_port", k.port);
+        }
+        d.opt("bindto", k.bind_ip);
+        d.opt("bind_port", k.bind_port);
+        d.opt("bind_if", k.bind_if.as_deref().map(word));
+        if k.fwmark != 0 {
+            d.kv("fwmark", k.fwmark);
+        }
+    };
+    if k.timeout.as_micros() == 0 && matches!(kind, CheckKind::Smtp { .. }) {
+        d.block("host", keywords);
+        d.raw("# connect_timeout 0");
+    } else {
+        keywords(d);
+        d.kv("connect_timeout", k.timeout);
+    }
+}
+
 fn kind(k: &CheckKind, d: &mut Dump) {
     match k {
         CheckKind::Tcp | CheckKind::Ping => {}
         CheckKind::Http(h) | CheckKind::Ssl(h) => http(h, d),
-        CheckKind::Smtp { helo_name } => d.kv("helo_name", helo_name),
+        CheckKind::Smtp { helo_name } => d.kv("helo_name", word(helo_name)),
         CheckKind::Dns(x) => {
             d.kv("type", x.qtype.word());
             if !x.name.is_empty() {
-                d.kv("name", &x.name);
+                d.kv("name", word(&x.name));
             }
         }
         CheckKind::Misc(m) => {
-            script("misc_path", &m.script, d);
+            d.kv("misc_path", m.script.config_word());
+            dump_user(d, &m.script);
             d.kv("misc_timeout", m.timeout);
             if m.dynamic {
                 d.raw("misc_dynamic");
@@ -278,13 +339,13 @@ fn kind(k: &CheckKind, d: &mut Dump) {
 }
 
 fn http(h: &HttpCheck, d: &mut Dump) {
-    d.opt("virtualhost", h.virtualhost.as_ref());
+    d.opt("virtualhost", h.virtualhost.as_deref().map(word));
     d.kv("http_protocol", h.http_protocol.word());
     d.kv("enable_sni", yes_no(h.enable_sni));
     d.kv("fast_recovery", yes_no(h.fast_recovery));
     for u in &h.urls {
         d.block("url", |d| {
-            d.kv("path", &u.path);
+            d.kv("path", word(&u.path));
             if let Some(dg) = &u.digest {
                 let text: String = dg.iter().map(|b| format!("{b:02x}")).collect();
                 d.kv("digest", text);
@@ -302,7 +363,7 @@ fn http(h: &HttpCheck, d: &mut Dump) {
                 })
                 .collect();
             d.kv("status_code", codes.join(" "));
-            d.opt("virtualhost", u.virtualhost.as_ref());
+            d.opt("virtualhost", u.virtualhost.as_deref().map(word));
         });
     }
 }
@@ -325,7 +386,7 @@ fn hex(p: &HexPattern) -> String {
 
 fn file_check(f: &FileCheck, d: &mut Dump) {
     d.block("FILE_CHECK", |d| {
-        d.kv("track_file", &f.track_file);
+        d.kv("track_file", word(&f.track_file));
         if f.reverse {
             d.raw(&format!("weight {} reverse", f.weight));
         } else {

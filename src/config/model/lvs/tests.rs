@@ -1169,6 +1169,50 @@ virtual_server group G {
     }
 }
 
+#[test]
+fn dump_keeps_what_no_keyword_can_say() {
+    // A checker of a real server without port connects to port 0 (keepalived fills in the
+    // server's port later); an SMTP host block without timeout has timeout 0; a DR sorry
+    // server without port does not match a real server, whose inhibit_on_failure it would
+    // take.
+    let text = "\
+virtual_server 10.0.0.1 81 {
+  protocol TCP
+  lb_algo rr
+  lb_kind DR
+  sorry_server 10.0.0.2
+  real_server 10.0.0.2 81 {
+    inhibit_on_failure
+  }
+}
+virtual_server 10.0.0.1 25 {
+  protocol TCP
+  lb_algo rr
+  real_server 10.0.0.2 {
+    TCP_CHECK {
+    }
+    SMTP_CHECK {
+      host {
+        connect_ip 10.0.0.3
+      }
+    }
+  }
+}
+";
+    let l = load_text(text, &FakeHost::new());
+    let out = l.config.as_ref().expect("configuration").dump();
+    for line in [
+        "  sorry_server 10.0.0.2 # port 81\n",
+        "  real_server 10.0.0.2 { # port 25\n",
+        "    TCP_CHECK {\n      connect_ip 10.0.0.2\n      connect_timeout 5\n",
+        "    SMTP_CHECK {\n      host {\n        connect_ip 10.0.0.3\n      }\n      # connect_timeout 0\n",
+    ] {
+        assert!(out.contains(line), "{line}\nnot in\n{out}");
+    }
+    let again = load_text(&out, &FakeHost::new());
+    assert_eq!(again.config.as_ref().expect("configuration").dump(), out);
+}
+
 /// Every keyword of a rich configuration, given odd words: nothing may panic.
 #[test]
 fn odd_values_never_panic() {

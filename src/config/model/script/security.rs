@@ -710,6 +710,8 @@ mod tests {
         let fifo = NotifyFifo {
             path: "/run/f".into(),
             user: Some(ROOT),
+            user_names: None,
+            default_names: None,
             script: Some(script("/opt/w/bad.sh", Kind::Notify)),
             loc: Loc::default(),
         };

@@ -626,7 +626,7 @@ fn dump_shows_effective_values() {
         "  nopreempt",
         "  garp_master_refresh 60",
         "  garp_lower_prio_repeat 5",
-        "    eth0 weight 0",
+        "  # track_interface eth0 weight 0 (implicit)",
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
     }
@@ -791,4 +791,41 @@ mod robustness {
             }
         }
     }
+}
+
+#[test]
+fn dump_writes_configured_tracking_and_comments_the_rest() {
+    let l = load("vrrp_script chk {\n script /bin/true\n user nobody\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n  eth0\n  lo weight 0\n }\n notify_master \"/bin/true x\" root\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n}\nvrrp_sync_group G {\n group {\n  A\n  B\n }\n track_script {\n  chk\n }\n}\n");
+    let text = l.config.as_ref().unwrap().dump();
+    for line in [
+        "  user nobody # uid:gid 65534:65534",
+        "  track_interface {",
+        "    lo weight 0",
+        "  # track_interface eth0 weight 0 (implicit)",
+        "  # track_script chk weight 0 (from the sync group)",
+        "  notify_master \"/bin/true x\" root # uid:gid 0:0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+    }
+    // keepalived's "Ignoring track_interface eth0 since own interface" is not repeated.
+    let again = load(&text);
+    assert!(again
+        .messages()
+        .iter()
+        .all(|m| !m.contains("own interface")));
+    assert_eq!(again.config.as_ref().unwrap().dump(), text);
+}
+
+#[test]
+fn dump_names_a_default_user_that_a_later_script_user_changed() {
+    let l = load("vrrp_script chk {\n script /bin/true\n}\nglobal_defs {\n script_user nobody\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n notify /bin/true\n}\n");
+    let text = l.config.as_ref().unwrap().dump();
+    for line in [
+        "  script_user nobody # uid:gid 65534:65534",
+        "  user root # uid:gid 0:0",
+        "  notify \"/bin/true\" # uid:gid 65534:65534",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
+    }
+    assert_eq!(load(&text).config.as_ref().unwrap().dump(), text);
 }

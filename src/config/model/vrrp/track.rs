@@ -18,6 +18,21 @@ pub struct TrackRef {
     pub weight: i32,
     pub reverse: bool,
     pub loc: Loc,
+    pub origin: Origin,
+}
+
+/// Where an entry of a tracking list comes from. Only configured entries are written back
+/// as configuration lines: the others are derived when the configuration is read again.
+/// Ordered from derived to explicit: an interface tracked several ways keeps the most
+/// explicit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// The instance's own interface or VMAC, or the interface of one of its addresses.
+    Implicit,
+    /// Merged in from the sync group of the instance.
+    SyncGroup,
+    /// A `track_*` line of the instance (or of the sync group, in the group's own lists).
+    Configured,
 }
 
 /// Every tracking list of an instance or a sync group.
@@ -166,6 +181,7 @@ impl Tracking {
             weight,
             reverse,
             loc: line.loc,
+            origin: Origin::Configured,
         });
     }
 }
@@ -261,5 +277,6 @@ fn add_ref(
         weight,
         reverse,
         loc: line.loc,
+        origin: Origin::Configured,
     });
 }

@@ -151,6 +151,8 @@ pub fn vrrp_script(
                 match lookup_user(ctx, c.loc, user, c.arg(1)) {
                     Some(u) => {
                         s.script.user = u;
+                        s.script.user_names =
+                            Some((user.to_string(), c.arg(1).map(str::to_string)));
                         remove = false;
                         user_set = true;
                     }
@@ -176,7 +178,10 @@ pub fn vrrp_script(
     }
     if !user_set {
         match global.default_script_user(ctx, node.end) {
-            Some(u) => s.script.user = u,
+            Some(u) => {
+                s.script.user = u;
+                s.script.default_names = Some(global.default_script_user_names(u));
+            }
             None => {
                 let msg = format!(
                     "Unable to set default user for vrrp script {} - removing",

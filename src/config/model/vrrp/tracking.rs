@@ -6,7 +6,7 @@ use super::complete::PRIO_OWNER;
 use super::instance::Instance;
 use super::read_instance::Draft;
 use super::sync_group::SyncGroup;
-use super::track::{TrackRef, Tracking};
+use super::track::{Origin, TrackRef, Tracking};
 use crate::config::ctx::Ctx;
 use crate::config::diag::Loc;
 
@@ -23,6 +23,16 @@ pub enum Via {
     Address,
 }
 
+impl Via {
+    fn origin(self) -> Origin {
+        match self {
+            Via::Configured => Origin::Configured,
+            Via::Group => Origin::SyncGroup,
+            Via::Own | Via::Address => Origin::Implicit,
+        }
+    }
+}
+
 /// An interface's effect: None = followed but never changes the instance
 /// (`dont_track_primary`); Some(0) = FAULT while down; Some(w) = weighted.
 pub type IfWeight = Option<i32>;
@@ -34,6 +44,8 @@ struct IfEntry {
     reverse: bool,
     /// Tracked as the instance's own interface, a configured or a group track.
     declared: bool,
+    /// The most explicit way it was tracked.
+    origin: Origin,
     loc: Loc,
 }
 
@@ -54,6 +66,7 @@ impl IfTracker {
                 weight,
                 reverse,
                 declared,
+                origin: via.origin(),
                 loc,
             });
             return false;
@@ -65,6 +78,7 @@ impl IfTracker {
             e.reverse = reverse;
         }
         e.declared |= declared;
+        e.origin = e.origin.max(via.origin());
         conflict
     }
 
@@ -78,6 +92,7 @@ impl IfTracker {
                     weight,
                     reverse: e.reverse,
                     loc: e.loc,
+                    origin: e.origin,
                 })
             })
             .collect()
@@ -248,7 +263,10 @@ fn merge_group(ctx: &mut Ctx, gt: &Tracking, inst: &mut Instance, ift: &mut IfTr
                         }
                     }
                 }
-                None => into.push(t.clone()),
+                None => into.push(TrackRef {
+                    origin: Origin::SyncGroup,
+                    ..t.clone()
+                }),
             }
         }
     }

@@ -89,17 +89,15 @@ fn missing(words: &[&str], index: usize, loc: Loc) -> Fatal {
 /// its absence is fatal.
 pub fn arg(node: &Node, i: usize) -> Result<&str, Fatal> {
     node.arg(i).ok_or_else(|| {
-        let words: Vec<&str> = std::iter::once(node.kw)
-            .chain(node.args.iter().map(String::as_str))
-            .collect();
+        let words: Vec<&str> = std::iter::once(node.kw).chain(node.args()).collect();
         missing(&words, i + 1, node.loc)
     })
 }
 
 /// Word `i` of a value-list line (0 = its first word), fatal if absent.
 pub fn word(line: &Line, i: usize) -> Result<&str, Fatal> {
-    line.words.get(i).map(String::as_str).ok_or_else(|| {
-        let words: Vec<&str> = line.words.iter().map(String::as_str).collect();
+    line.word(i).ok_or_else(|| {
+        let words: Vec<&str> = line.words().collect();
         missing(&words, i, line.loc)
     })
 }
@@ -119,15 +117,7 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_parameter_message_is_keepalived_s() {
-        let node = Node {
-            kw: "preempt_delay",
-            args: vec![],
-            raw: "preempt_delay".into(),
-            loc: Loc { file: 0, line: 7 },
-            children: vec![],
-            values: vec![],
-            end: Loc::default(),
-        };
+        let node = Node::from_line("preempt_delay", "preempt_delay", Loc { file: 0, line: 7 });
         let f = arg(&node, 0).unwrap_err();
         assert_eq!(
             f.msg,

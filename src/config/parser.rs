@@ -3,8 +3,8 @@
 
 use super::diag::{Level, Loc};
 use super::reader::{Line, Reader};
-use super::words::{WordIter, Words};
 use super::schema::{self, Kind, Kw, Support};
+use super::words::{WordIter, Words};
 
 /// One keyword line with what belongs to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,7 +170,7 @@ impl Parser<'_, '_> {
     }
 
     fn node(&mut self, kw: Kw, line: Line, level: usize) -> Node {
-        let Line { mut words, raw, loc } = line;
+        let (raw, mut words, loc) = line.into_parts();
         words.remove_first();
         let mut node = Node {
             kw: kw.name,
@@ -227,10 +227,10 @@ impl Parser<'_, '_> {
                 for _ in keep..node.nargs() {
                     node.args.pop();
                 }
-                let mut first = Line { raw: node.raw.clone(), words, loc };
+                let mut first = Line::new(node.raw.clone(), words, loc);
                 let closed = first.last() == Some("}");
                 if closed {
-                    first.words.pop();
+                    first.drop_last_word();
                 }
                 if !first.is_empty() {
                     lines.push(first);
@@ -253,9 +253,12 @@ impl Parser<'_, '_> {
                     if line.len() == 1 {
                         continue;
                     }
-                    line.words.remove_first();
+                    line.drop_first_word();
                 } else {
-                    self.r.report(Level::Info, format!("'{{' missing from beginning of block {kw}"));
+                    self.r.report(
+                        Level::Info,
+                        format!("'{{' missing from beginning of block {kw}"),
+                    );
                 }
             }
             let closed = line.last() == Some("}");
@@ -263,7 +266,7 @@ impl Parser<'_, '_> {
                 if line.len() == 1 {
                     return (lines, line.loc);
                 }
-                line.words.pop();
+                line.drop_last_word();
             }
             let end = line.loc;
             lines.push(line);
@@ -363,7 +366,10 @@ mod tests {
             parse_text("vrrp_instance Y { interface eth0\nvirtual_ipaddress { 10.1.1.1 }}\n");
         assert!(d.list.is_empty(), "{:?}", d.list);
         assert_eq!(n[0].children.len(), 2);
-        assert_eq!(n[0].children[1].values[0].words().collect::<Vec<_>>(), ["10.1.1.1"]);
+        assert_eq!(
+            n[0].children[1].values[0].words().collect::<Vec<_>>(),
+            ["10.1.1.1"]
+        );
     }
 
     #[test]

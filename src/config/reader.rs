@@ -30,11 +30,41 @@ pub mod check {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     pub raw: String,
-    pub(crate) words: Words,
+    words: Words,
     pub loc: Loc,
 }
 
 impl Line {
+    pub(crate) fn new(raw: String, words: Words, loc: Loc) -> Line {
+        Line { raw, words, loc }
+    }
+
+    /// A line of `text` split as the reader splits lines, for tests.
+    #[cfg(test)]
+    pub fn from_text(text: &str, loc: Loc) -> Line {
+        let (words, _) = tokenize(text);
+        Line {
+            raw: text.to_string(),
+            words,
+            loc,
+        }
+    }
+
+    /// Drops the first word (a `{` the parser consumed).
+    pub(crate) fn drop_first_word(&mut self) {
+        self.words.remove_first();
+    }
+
+    /// Drops the last word (a `}` the parser consumed).
+    pub(crate) fn drop_last_word(&mut self) {
+        self.words.pop();
+    }
+
+    /// The text and word positions, for a node made of this line.
+    pub(crate) fn into_parts(self) -> (String, Words, Loc) {
+        (self.raw, self.words, self.loc)
+    }
+
     /// Word `i` (0 = the first word).
     pub fn word(&self, i: usize) -> Option<&str> {
         self.words.get(&self.raw, i)

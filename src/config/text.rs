@@ -258,9 +258,9 @@ mod tests {
         assert_eq!(decomment("a # comment \\").0, "a\\");
     }
 
-    fn words(line: &str) -> (Vec<&str>, bool) {
+    fn words(line: &str) -> (Vec<String>, bool) {
         let (w, bad) = tokenize(line);
-        (w.iter(line).collect(), bad)
+        (w.iter(line).map(str::to_string).collect(), bad)
     }
 
     #[test]

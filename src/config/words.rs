@@ -55,7 +55,12 @@ impl Words {
     }
 
     pub fn iter<'a>(&'a self, text: &'a str) -> WordIter<'a> {
-        WordIter { text, words: self, front: self.start, back: self.end }
+        WordIter {
+            text,
+            words: self,
+            front: self.start,
+            back: self.end,
+        }
     }
 
     /// Drops the first word.
@@ -115,6 +120,13 @@ impl DoubleEndedIterator for WordIter<'_> {
 
 impl ExactSizeIterator for WordIter<'_> {}
 
+impl WordIter<'_> {
+    /// The remaining words joined by `sep`.
+    pub fn join(self, sep: &str) -> String {
+        self.collect::<Vec<_>>().join(sep)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,14 +141,20 @@ mod tests {
             pos += word.len() + 1;
         }
         assert_eq!(w.len(), 8);
-        assert_eq!(w.iter(text).collect::<Vec<_>>(), text.split(' ').collect::<Vec<_>>());
+        assert_eq!(
+            w.iter(text).collect::<Vec<_>>(),
+            text.split(' ').collect::<Vec<_>>()
+        );
         assert_eq!(w.get(text, 7), Some("h"));
         w.remove_first();
         w.pop();
-        assert_eq!(w.iter(text).collect::<Vec<_>>(), ["bb", "ccc", "d", "e", "f", "g"]);
+        assert_eq!(
+            w.iter(text).collect::<Vec<_>>(),
+            ["bb", "ccc", "d", "e", "f", "g"]
+        );
         assert_eq!(w.get(text, 0), Some("bb"));
         assert_eq!(w.get(text, 6), None);
-        assert_eq!(w.iter(text).rev().next(), Some("g"));
+        assert_eq!(w.iter(text).next_back(), Some("g"));
         assert_eq!(w.iter(text).len(), 6);
     }
 }

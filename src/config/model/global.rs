@@ -472,15 +472,11 @@ impl Builder {
     }
 
     fn emails(&mut self, ctx: &mut Ctx, n: &Node) {
-        let words: Vec<&String> = n.values.iter().flat_map(|l| &l.words).collect();
+        let words: Vec<&str> = n.values.iter().flat_map(|l| l.words()).collect();
         if words.is_empty() {
             ctx.error(n.end, "Warning - empty notification_email block");
         }
-        for (w, line) in n
-            .values
-            .iter()
-            .flat_map(|l| l.words.iter().map(move |w| (w, l)))
-        {
+        for (w, line) in n.values.iter().flat_map(|l| l.words().map(move |w| (w, l))) {
             if self.g.notification_email.len() >= limits::MAX_EMAIL_RECIPIENTS {
                 let msg = format!(
                     "notification_email has more than MAX_EMAIL_RECIPIENTS ({}) addresses - ignoring {w}",
@@ -489,7 +485,7 @@ impl Builder {
                 ctx.error(line.loc, msg);
                 return;
             }
-            self.g.notification_email.push(w.clone());
+            self.g.notification_email.push(w.to_string());
         }
     }
 
@@ -531,7 +527,7 @@ impl Builder {
             ctx.error(n.loc, format!("{what} script already specified"));
             return Ok(());
         }
-        if n.args.is_empty() {
+        if n.nargs() == 0 {
             ctx.error(n.loc, format!("{what} script missing"));
             return Ok(());
         }
@@ -651,7 +647,7 @@ impl Builder {
     }
 
     fn lvs_timeouts(&mut self, ctx: &mut Ctx, n: &Node) {
-        if n.args.len() < 2 {
+        if n.nargs() < 2 {
             ctx.error(n.loc, "lvs_timeouts requires at least one option");
             return;
         }
@@ -711,7 +707,7 @@ impl Builder {
             group: None,
         };
         let mut i = 1;
-        while i < n.args.len() {
+        while i < n.nargs() {
             i = sync_daemon_option(ctx, n, i, &mut d)?;
         }
         self.g.lvs_sync_daemon = Some(d);
@@ -873,7 +869,7 @@ impl Builder {
             );
         }
         let mut secs = 0;
-        for w in &n.args {
+        for w in n.args() {
             if w == "all" {
                 self.garp_extra_all = true;
                 continue;

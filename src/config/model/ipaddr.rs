@@ -327,7 +327,7 @@ enum Step {
 /// An address being read, with what the words said before the final checks.
 struct Draft<'l> {
     a: IpAddress,
-    words: &'l [String],
+    words: &'l [&'l str],
     /// The last explicit `brd` address.
     brd_given: Option<Ipv4Addr>,
     /// The last `brd +|-`; it wins over an explicit address when the prefix allows it.
@@ -347,6 +347,7 @@ pub fn parse(
     let Some(p) = parse_ip(ctx, line.loc, text, true) else {
         return Ok(None);
     };
+    let words: Vec<&str> = line.words().collect();
     let mut d = Draft {
         a: IpAddress {
             addr: p.addr,
@@ -367,20 +368,23 @@ pub fn parse(
             track_group: None,
             use_vmac: false,
         },
-        words: &line.words,
+        words: &words,
         brd_given: None,
         brd_fill: None,
         have_brd: false,
         lft_set: false,
     };
     let mut i = 1;
-    while i < line.words.len() {
+    while i < line.len() {
         match d.option(ctx, env, use_, i) {
             Step::At(next) => i = next,
             Step::Stop => break,
             Step::Drop => return Ok(None),
             Step::Missing => {
-                let msg = format!("No {} parameter specified for {text}", line.words[i]);
+                let msg = format!(
+                    "No {} parameter specified for {text}",
+                    line.word(i).unwrap_or_default()
+                );
                 ctx.error(line.loc, msg);
                 return Ok(None);
             }
@@ -391,18 +395,18 @@ pub fn parse(
 
 impl Draft<'_> {
     fn text(&self) -> &str {
-        &self.words[0]
+        self.words[0]
     }
 
     /// Reads the option word at `i`.
     fn option(&mut self, ctx: &mut Ctx, env: &mut LineEnv, use_: AddrUse, i: usize) -> Step {
         let loc = self.a.loc;
-        let word = self.words[i].as_str();
+        let word = self.words[i];
         let takes_value = matches!(
             word,
             "dev" | "scope" | "broadcast" | "brd" | "label" | "peer" | "preferred_lft"
         ) || (word == "track_group" && use_ == AddrUse::Static);
-        let Some(value) = self.words.get(i + 1).map(String::as_str) else {
+        let Some(value) = self.words.get(i + 1).copied() else {
             if takes_value {
                 return Step::Missing;
             }
@@ -472,7 +476,7 @@ impl Draft<'_> {
 
     /// A word without a parameter, or an unknown one.
     fn flag(&mut self, ctx: &mut Ctx, use_: AddrUse, i: usize) -> Step {
-        let word = self.words[i].as_str();
+        let word = self.words[i];
         match word {
             "home" => self.a.home = true,
             "-nodad" => self.a.dad = true,
@@ -500,7 +504,7 @@ impl Draft<'_> {
             return Step::Drop;
         }
         self.have_brd = true;
-        match value.as_str() {
+        match *value {
             "-" => self.brd_fill = Some(BrdFill::Zeros),
             "+" => self.brd_fill = Some(BrdFill::Ones),
             v => match v.parse::<Ipv4Addr>() {
@@ -518,7 +522,7 @@ impl Draft<'_> {
 
     fn peer(&mut self, ctx: &mut Ctx, i: usize) -> Step {
         let loc = self.a.loc;
-        let value = self.words[i + 1].as_str();
+        let value = self.words[i + 1];
         if self.a.peer.is_some() {
             ctx.error(
                 loc,

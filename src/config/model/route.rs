@@ -269,7 +269,7 @@ pub fn parse(
 ) -> Result<Option<Route>, Fatal> {
     let mut d = Draft::default();
     let mut i = 0;
-    while i < line.words.len() {
+    while i < line.len() {
         match d.word(ctx, env, line, i, is_static)? {
             Step::At(next) => i = next,
             Step::Nexthops(at) => {
@@ -348,7 +348,7 @@ impl Draft {
         is_static: bool,
     ) -> Result<Step, Fatal> {
         let loc = line.loc;
-        let word = line.words[i].as_str();
+        let word = line.word(i).unwrap_or_default();
         match word {
             "inet" | "inet6" => return Ok(self.family_word(ctx, loc, word, i)),
             "onlink" => self.onlink = true,
@@ -376,7 +376,7 @@ impl Draft {
                 return Ok(Step::Drop);
             }
             "encap" => {
-                let (e, next) = encap::parse(ctx, env, loc, &line.words, i);
+                let (e, next) = encap::parse(ctx, env, loc, &line.words().collect::<Vec<_>>(), i);
                 if e.is_some() {
                     self.encap = e;
                 }
@@ -570,7 +570,7 @@ impl Draft {
     /// `via|gw [inet|inet6] ADDR`.
     fn via(&mut self, ctx: &mut Ctx, line: &Line, i: usize) -> Result<Step, Fatal> {
         let loc = line.loc;
-        if line.words[i] == "gw" {
+        if line.word(i).unwrap_or_default() == "gw" {
             ctx.error(loc, "\"gw\" for routes is deprecated. Please use \"via\"");
         }
         let mut at = i + 1;
@@ -639,7 +639,7 @@ impl Draft {
     /// `[to] [TYPE] PREFIX|default|any|all`: anything else is read as a destination.
     fn destination(&mut self, ctx: &mut Ctx, line: &Line, i: usize) -> Result<Step, Fatal> {
         let loc = line.loc;
-        let word = line.words[i].as_str();
+        let word = line.word(i).unwrap_or_default();
         let mut at = i;
         if word == "to" {
             at += 1;

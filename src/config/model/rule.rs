@@ -259,7 +259,7 @@ pub fn parse(
 ) -> Result<Option<Rule>, Fatal> {
     let mut d = Draft::default();
     let mut i = 0;
-    while i < line.words.len() {
+    while i < line.len() {
         match d.word(ctx, env, line, i, is_static)? {
             Step::At(next) => i = next,
             Step::Stop => break,
@@ -326,7 +326,7 @@ impl Draft {
         is_static: bool,
     ) -> Result<Step, Fatal> {
         let loc = line.loc;
-        let word = line.words[i].as_str();
+        let word = line.word(i).unwrap_or_default();
         match word {
             "inet" | "inet6" => return Ok(self.family_word(ctx, loc, word, i)),
             "not" => {
@@ -624,7 +624,7 @@ impl Draft {
     fn action_word(&mut self, ctx: &mut Ctx, line: &Line, i: usize) -> Result<Step, Fatal> {
         let loc = line.loc;
         let mut i = i;
-        let mut word = line.words[i].as_str();
+        let mut word = line.word(i).unwrap_or_default();
         if word == "type" {
             i += 1;
             word = ctx::word(line, i)?;

@@ -354,16 +354,7 @@ mod tests {
     use crate::config::ctx::tests::ctx_with;
 
     fn node(raw: &str) -> Node {
-        let words = crate::config::text::tokenize(raw).0;
-        Node {
-            kw: "notify_master",
-            args: words[1..].to_vec(),
-            raw: raw.into(),
-            loc: Loc { file: 0, line: 3 },
-            children: vec![],
-            values: vec![],
-            end: Loc::default(),
-        }
+        Node::from_line("notify_master", raw, Loc { file: 0, line: 3 })
     }
 
     fn msgs(c: &Ctx) -> Vec<String> {

@@ -291,8 +291,8 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
         }
         // keepalived resolves `track_group` names on address lines in file order.
         "track_group" => {
-            r.lines.track_groups.extend(n.args.first().cloned());
-            v.track_groups.extend(n.args.first().cloned());
+            r.lines.track_groups.extend(n.arg(0).map(str::to_string));
+            v.track_groups.extend(n.arg(0).map(str::to_string));
         }
         "vrrp_sync_group" => {
             let defined = Defined {

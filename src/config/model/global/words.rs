@@ -84,10 +84,10 @@ pub(super) fn sync_daemon_option(
     i: usize,
     d: &mut LvsSyncDaemon,
 ) -> Result<usize, Fatal> {
-    let (loc, opt) = (n.loc, n.args[i].as_str());
+    let (loc, opt) = (n.loc, n.arg(i).unwrap_or_default());
     let next = n.arg(i + 1).unwrap_or("");
     let num = |ctx: &mut Ctx, min, max| value::unsigned(ctx, loc, next, min, max);
-    let last = i + 1 == n.args.len();
+    let last = i + 1 == n.nargs();
     match opt {
         "inst" => {
             match &d.instance {
@@ -178,7 +178,7 @@ const UMASK_BITS: u32 = 0o777;
 
 /// `umask NUMBER`: C's `strtol` base 0 (`0x` hex, leading `0` octal), one word.
 pub(super) fn numeric_umask(ctx: &mut Ctx, n: &Node, s: &str) -> Option<u32> {
-    if n.args.len() != 1 {
+    if n.nargs() != 1 {
         ctx.error(n.loc, "Extra parameter(s) to umask option");
         return None;
     }
@@ -212,8 +212,8 @@ pub(super) fn symbolic_umask(ctx: &mut Ctx, n: &Node) -> Option<u32> {
     ];
     let mut mask = 0;
     let mut need_or = false;
-    for word in &n.args {
-        let mut p = word.as_str();
+    for word in n.args() {
+        let mut p = word;
         while !p.is_empty() {
             if need_or {
                 let Some(rest) = p.strip_prefix('|') else {

@@ -329,11 +329,7 @@ fn random_lines_never_panic_and_read_back() {
         for _ in 0..n % 6 {
             text = format!("{text} {}", pick(PARTS));
         }
-        let line = Line {
-            words: text.split_whitespace().map(str::to_string).collect(),
-            raw: String::new(),
-            loc: Loc::default(),
-        };
+        let line = Line::from_text(&text, Loc::default());
         let is_static = n % 2 == 0;
         let shown = [
             parse(&mut ctx, &line, AddrUse::Static, &mut env).map(|a| a.map(|a| a.to_string())),
@@ -357,11 +353,7 @@ fn reads_back(kind: usize, text: &str, is_static: bool) {
     let mut ctx = Ctx::new(&mut diags, &host);
     let mut env = LineEnv::with_names(None, names());
     env.track_groups.push("0".into());
-    let line = Line {
-        words: text.split_whitespace().map(str::to_string).collect(),
-        raw: String::new(),
-        loc: Loc::default(),
-    };
+    let line = Line::from_text(text, Loc::default());
     let again = match kind {
         0 => parse(&mut ctx, &line, AddrUse::Static, &mut env).map(|a| a.map(|a| a.to_string())),
         1 => parse(&mut ctx, &line, AddrUse::Vip, &mut env).map(|a| a.map(|a| a.to_string())),

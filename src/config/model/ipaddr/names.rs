@@ -226,7 +226,8 @@ fn read_name_file(path: &Path, max: u32) -> Vec<(u32, String)> {
     for chunk in fgets_chunks(&data, 127) {
         let line = String::from_utf8_lossy(chunk);
         let (words, _) = text::tokenize(&line);
-        let [id, name] = words.as_slice() else {
+        let words: Vec<&str> = words.iter(&line).collect();
+        let [id, name] = words[..] else {
             continue;
         };
         let num = id.trim_start_matches([' ', '\t']);
@@ -234,7 +235,7 @@ fn read_name_file(path: &Path, max: u32) -> Vec<(u32, String)> {
         if num.starts_with('-') || n.end == 0 || n.end != num.len() || n.value > u64::from(max) {
             continue;
         }
-        list.push((n.value as u32, name.clone()));
+        list.push((n.value as u32, name.to_string()));
     }
     list
 }

@@ -115,7 +115,7 @@ fn url(ctx: &mut Ctx, k: &Node) -> Result<Option<Url>, Fatal> {
                 }
             }
             "status_code" => {
-                for w in &u.args {
+                for w in u.args() {
                     match status_range(w) {
                         Some((lo, hi)) => status_codes.insert_range(lo, hi),
                         None => ctx.error(u.loc, format!("Invalid HTTP_GET status code '{w}'")),

@@ -83,11 +83,11 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
     for k in &n.children {
         match k.kw {
             "payload" => {
-                if k.args.is_empty() {
+                if k.nargs() == 0 {
                     ctx.error(k.loc, "UDP_CHECK payload requires a payload");
                     continue;
                 }
-                match read::hex(&k.args.join(" "), false) {
+                match read::hex(&k.args().join(" "), false) {
                     Some(p) => u.payload = Some(p.data),
                     None => {
                         ctx.error(k.loc, "Invalid hex string for UDP_CHECK payload");
@@ -98,10 +98,10 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
             }
             "require_reply" => {
                 u.require_reply = true;
-                if k.args.is_empty() {
+                if k.nargs() == 0 {
                     continue;
                 }
-                u.reply = read::hex(&k.args.join(" "), true);
+                u.reply = read::hex(&k.args().join(" "), true);
                 if u.reply.is_none() {
                     ctx.error(k.loc, "Invalid hex string for UDP_CHECK reply");
                 }

@@ -67,7 +67,7 @@ fn tunnel_options(ctx: &mut Ctx, node: &Node, who: &str) -> Option<Tunnel> {
     let mut kind = "ipip";
     let mut port: u16 = 0;
     let mut checksum = TunnelChecksum::NoCsum;
-    let mut words = node.args.iter().skip(1).map(String::as_str);
+    let mut words = node.args().skip(1);
     while let Some(w) = words.next() {
         match w {
             "type" => {

@@ -41,7 +41,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node, groups: &mut Vec<VsGroup>) -> Result<()
             let msg = format!(
                 "virtual server group {name} has more than MAX_VSG_ADDRESSES ({}) addresses - skipping {}",
                 limits::MAX_VSG_ADDRESSES,
-                line.words.join(" ")
+                line.words().join(" ")
             );
             ctx.error(line.loc, msg);
             addresses -= e.address_count();
@@ -104,7 +104,7 @@ fn fwmark(ctx: &mut Ctx, group: &str, line: &Line) -> Result<Option<GroupEntry>,
         ctx.error(loc, msg);
         return Ok(None);
     };
-    let family = match line.words.get(2).map(String::as_str) {
+    let family = match line.word(2) {
         None => None,
         Some("inet") => Some(Family::Inet),
         Some("inet6") => Some(Family::Inet6),
@@ -119,7 +119,7 @@ fn fwmark(ctx: &mut Ctx, group: &str, line: &Line) -> Result<Option<GroupEntry>,
 
 fn addresses(ctx: &mut Ctx, line: &Line, text: &str) -> Option<GroupEntry> {
     let loc = line.loc;
-    let port_word = read::port_word(line.words.get(1).map(String::as_str));
+    let port_word = read::port_word(line.word(1));
     let Some((first, port)) = read::sockaddr(ctx, loc, text, port_word) else {
         let p = port_word.map_or(String::new(), |p| format!("/port/{p}"));
         let msg = format!("Invalid virtual server group IP address {text} {p} - skipping");

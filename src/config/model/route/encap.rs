@@ -97,7 +97,7 @@ pub fn parse(
     ctx: &mut Ctx,
     env: &mut LineEnv,
     loc: Loc,
-    words: &[String],
+    words: &[&str],
     at: usize,
 ) -> (Option<Encap>, usize) {
     let Some(kind) = words.get(at + 1) else {
@@ -105,7 +105,7 @@ pub fn parse(
         return (None, words.len() + 1);
     };
     let first = at + 2;
-    match kind.as_str() {
+    match *kind {
         "ip" => {
             let (t, next) = tunnel(ctx, env, loc, words, first, Family::Inet);
             (t.map(Encap::Ip), next)
@@ -152,7 +152,7 @@ fn tunnel(
     ctx: &mut Ctx,
     env: &mut LineEnv,
     loc: Loc,
-    words: &[String],
+    words: &[&str],
     mut i: usize,
     family: Family,
 ) -> (Option<IpTunnel>, usize) {
@@ -162,7 +162,7 @@ fn tunnel(
         let (Some(word), Some(v)) = (words.get(i), words.get(i + 1)) else {
             break true;
         };
-        let good = match (word.as_str(), v6) {
+        let good = match (*word, v6) {
             ("id", _) => {
                 let what = if v6 {
                     format!("id {v} value invalid for IPv6 encapsulation")
@@ -174,7 +174,7 @@ fn tunnel(
                     .ok_or(what)
             }
             ("dst" | "src", _) => tunnel_addr(ctx, loc, word, v, family).map(|a| {
-                if word == "dst" {
+                if *word == "dst" {
                     t.dst = Some(a);
                 } else {
                     t.src = Some(a);

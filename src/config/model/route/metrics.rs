@@ -71,7 +71,7 @@ impl Metrics {
         i: usize,
     ) -> Result<MetricStep, crate::config::diag::Fatal> {
         let loc = line.loc;
-        let word = line.words[i].as_str();
+        let word = line.word(i).unwrap_or_default();
         let lockable = match word {
             "mtu" => Some((Reading::Count, "Invalid MTU %s specified for route")),
             "advmss" => Some((Reading::Count, "Invalid advmss %s specified for route")),

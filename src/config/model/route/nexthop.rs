@@ -68,11 +68,11 @@ pub fn parse_all(
     family: &mut Option<Family>,
     out: &mut Vec<Nexthop>,
 ) -> Result<(), Fatal> {
-    let words = &line.words;
+    let words: Vec<&str> = line.words().collect();
     // keepalived remembers a `via inet|inet6` family from one nexthop to the next.
     let mut via_family = None;
     let mut i = at;
-    while words.get(i).is_some_and(|w| w == "nexthop") {
+    while words.get(i).is_some_and(|w| *w == "nexthop") {
         let mut nh = Nexthop::default();
         i += 1;
         while i < words.len() {
@@ -101,7 +101,7 @@ fn word(
     via_family: &mut Option<Family>,
 ) -> Result<Step, Fatal> {
     let loc = line.loc;
-    match line.words[i].as_str() {
+    match line.word(i).unwrap_or_default() {
         "via" => {
             let mut at = i + 1;
             let mut v = ctx::word(line, at)?;
@@ -162,7 +162,7 @@ fn word(
             Ok(Step::At(i + 1))
         }
         "encap" => {
-            let (e, next) = encap::parse(ctx, env, loc, &line.words, i);
+            let (e, next) = encap::parse(ctx, env, loc, &line.words().collect::<Vec<_>>(), i);
             if e.is_some() {
                 nh.encap = e;
             }

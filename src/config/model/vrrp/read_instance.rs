@@ -198,16 +198,16 @@ pub fn read(
     lines: &mut LineEnv,
     lvs_sync: &mut Option<LvsSyncInterface>,
 ) -> Result<Option<Draft>, Fatal> {
-    if node.args.len() != 1 {
+    if node.nargs() != 1 {
         ctx.error(node.loc, "vrrp_instance must have a name");
         return Ok(None);
     }
-    let name = node.args[0].clone();
+    let name = node.arg(0).unwrap_or_default();
     if env.earlier.iter().any(|d| d.name == name) {
         ctx.error(node.loc, format!("vrrp instance {name} already defined"));
         return Ok(None);
     }
-    let mut d = Draft::new(name, node, env.alloc);
+    let mut d = Draft::new(name.to_string(), node, env.alloc);
     for c in &node.children {
         d.at.insert(c.kw, c.loc);
         keyword(ctx, ifaces, c, &mut d, env, lines, lvs_sync)?;
@@ -252,7 +252,15 @@ fn link_keyword(
             };
             let host = ctx.host;
             let known = |n: &str| ifaces.known(host, n);
-            vmac::parse_use_vmac(ctx, c.loc, &iname, &c.args, &mut d.vmac, taken, known);
+            vmac::parse_use_vmac(
+                ctx,
+                c.loc,
+                &iname,
+                &c.args().collect::<Vec<_>>(),
+                &mut d.vmac,
+                taken,
+                known,
+            );
         }
         "vmac_xmit_base" => d.vmac.xmit_base = true,
         "unicast_peer" => {
@@ -712,7 +720,7 @@ fn version(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
 
 fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
     let iname = d.name.clone();
-    let Some(first) = line.words.first() else {
+    let Some(first) = line.first() else {
         return;
     };
     let Some(addr) = value::ip_prefix_stripped(first) else {
@@ -742,14 +750,14 @@ fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
         loc: line.loc,
     };
     let mut i = 1;
-    while i < line.words.len() {
-        let opt = &line.words[i];
-        let Some(v) = line.words.get(i + 1) else {
+    while i < line.len() {
+        let opt = line.word(i).unwrap_or_default();
+        let Some(v) = line.word(i + 1) else {
             ctx.error(line.loc, format!("({iname}) {opt} is missing a value"));
             break;
         };
         if let Some(ttl) = value::unsigned(ctx, line.loc, v, 0, 255) {
-            match opt.as_str() {
+            match opt {
                 "min_ttl" => peer.min_ttl = ttl as u8,
                 "max_ttl" => peer.max_ttl = ttl as u8,
                 _ => {
@@ -779,7 +787,7 @@ fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(
             continue;
         };
         if !d.family_fits(&a.addr) {
-            let first = line.words.first().map_or("", String::as_str);
+            let first = line.first().unwrap_or_default();
             let msg = format!(
                 "({}): address family must match VRRP instance [{first}] - ignoring",
                 d.name
@@ -821,7 +829,7 @@ fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, global: &Global) -> Re
         ctx.error(c.loc, msg);
         return Ok(());
     }
-    if !c.args.is_empty() {
+    if !c.nargs() == 0 {
         d.notify_deleted_script = script::parse(ctx, c, "notify", global)?;
     }
     d.notify_deleted = true;
@@ -918,7 +926,7 @@ fn garp_extra_if(ctx: &mut Ctx, c: &Node, d: &mut Draft) {
         );
     }
     let mut secs = None;
-    for w in &c.args {
+    for w in c.args() {
         if w == "all" {
             d.garp_extra_all = true;
         } else if let Some(s) = value::unsigned(ctx, c.loc, w, 0, 86400) {

@@ -50,17 +50,17 @@ pub fn read(
     defined: &Defined,
     global: &Global,
 ) -> Result<Option<GroupDraft>, Fatal> {
-    if node.args.len() != 1 {
+    if node.nargs() != 1 {
         ctx.error(node.loc, "vrrp_sync_group must have a name - skipping");
         return Ok(None);
     }
-    let name = node.args[0].clone();
+    let name = node.arg(0).unwrap_or_default();
     if earlier.iter().any(|g| g.name == name) {
         ctx.error(node.loc, format!("vrrp sync group {name} already defined"));
         return Ok(None);
     }
     let mut g = GroupDraft {
-        name,
+        name: name.to_string(),
         loc: node.loc,
         members: None,
         tracking: Tracking::default(),
@@ -94,7 +94,7 @@ fn keyword(
             let names: Vec<(String, Loc)> = c
                 .values
                 .iter()
-                .flat_map(|l| l.words.iter().map(|w| (w.clone(), l.loc)))
+                .flat_map(|l| l.words().map(|w| (w.to_string(), l.loc)))
                 .collect();
             if names.is_empty() {
                 let msg = format!("Warning - sync group {gname} has empty group block");

@@ -71,7 +71,7 @@ impl Tracking {
         defined: &Defined,
     ) {
         for line in lines {
-            let Some(name) = line.words.first() else {
+            let Some(name) = line.first() else {
                 continue;
             };
             let list_len = self.interfaces.len()
@@ -92,7 +92,7 @@ impl Tracking {
                     let w = defined
                         .scripts
                         .iter()
-                        .find(|s| &s.name == name)
+                        .find(|s| s.name == name)
                         .map(|s| (s.weight, s.reverse));
                     add_ref(ctx, &mut self.scripts, owner, line, w, Kind::Script);
                 }
@@ -100,7 +100,7 @@ impl Tracking {
                     let w = defined
                         .files
                         .iter()
-                        .find(|f| &f.name == name)
+                        .find(|f| f.name == name)
                         .map(|f| (f.weight, f.reverse));
                     add_ref(ctx, &mut self.files, owner, line, w, Kind::File);
                 }
@@ -108,7 +108,7 @@ impl Tracking {
                     let w = defined
                         .processes
                         .iter()
-                        .find(|p| &p.name == name)
+                        .find(|p| p.name == name)
                         .map(|p| (p.weight, p.reverse));
                     add_ref(ctx, &mut self.processes, owner, line, w, Kind::Process);
                 }
@@ -142,14 +142,14 @@ impl Tracking {
         }
         let mut weight = 0;
         let mut reverse = false;
-        if let Some(opt) = line.words.get(1) {
+        if let Some(opt) = line.word(1) {
             if opt != "weight" {
                 let msg =
                     format!("({owner}) unknown track_interface {name} option {opt} - ignoring");
                 ctx.error(line.loc, msg);
                 return;
             }
-            let Some(w) = line.words.get(2) else {
+            let Some(w) = line.word(2) else {
                 let msg = format!(
                     "({owner}) weight without value specified for track_interface {name} - ignoring"
                 );
@@ -164,7 +164,7 @@ impl Tracking {
                 }
                 Some(v) => clamp_254(ctx, line.loc, owner, name, v),
             };
-            if let Some(opt) = line.words.get(3) {
+            if let Some(opt) = line.word(3) {
                 if opt == "reverse" {
                     reverse = true;
                 } else {
@@ -207,7 +207,7 @@ fn add_ref(
     defaults: Option<(i32, bool)>,
     kind: Kind,
 ) {
-    let name = line.words.first().map_or("", String::as_str);
+    let name = line.first().unwrap_or_default();
     let (what, list_kw) = match kind {
         Kind::Script => ("track script", "track_script"),
         Kind::File => ("track file", "track_file"),
@@ -227,13 +227,13 @@ fn add_ref(
         );
         return;
     }
-    if let Some(opt) = line.words.get(1) {
+    if let Some(opt) = line.word(1) {
         if opt != "weight" {
             let msg = format!("({owner}) unknown {what} option {opt} - ignoring");
             ctx.error(line.loc, msg);
             return;
         }
-        let Some(w) = line.words.get(2) else {
+        let Some(w) = line.word(2) else {
             let msg =
                 format!("({owner}) weight without value specified for {what} {name} - ignoring");
             ctx.error(line.loc, msg);
@@ -250,8 +250,8 @@ fn add_ref(
             Some(v) if kind == Kind::Script => weight = clamp_254(ctx, line.loc, owner, name, v),
             Some(v) => weight = v,
         }
-        if let Some(opt) = line.words.get(3) {
-            match opt.as_str() {
+        if let Some(opt) = line.word(3) {
+            match opt {
                 "reverse" => reverse = true,
                 "noreverse" => reverse = false,
                 _ => {

@@ -315,8 +315,8 @@ pub fn track_process(ctx: &mut Ctx, node: &Node) -> Result<Option<TrackProcess>,
                 }
                 have_process = true;
                 p.process = path.to_string();
-                if c.args.len() > 1 {
-                    p.params = c.args[1..].to_vec();
+                if c.nargs() > 1 {
+                    p.params = c.args().skip(1).map(str::to_string).collect();
                     if p.param_match == ParamMatch::None {
                         p.param_match = ParamMatch::Exact;
                     }
@@ -560,7 +560,7 @@ fn file_init(ctx: &mut Ctx, c: &Node, name: &str) -> TrackFileInit {
         value: 0,
         overwrite: false,
     };
-    for w in &c.args {
+    for w in c.args() {
         let word = w.trim_start_matches(crate::config::text::is_ws);
         if word.starts_with(|ch: char| ch.is_ascii_digit() || ch == '-') {
             init.value = match value::int(ctx, c.loc, w, i32::MIN, i32::MAX) {

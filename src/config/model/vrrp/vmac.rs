@@ -49,7 +49,7 @@ pub fn parse_use_vmac(
     ctx: &mut Ctx,
     loc: Loc,
     iname: &str,
-    words: &[String],
+    words: &[&str],
     v: &mut VmacDraft,
     taken: impl Fn(&str) -> Option<String>,
     known: impl Fn(&str) -> bool,
@@ -82,7 +82,7 @@ pub fn parse_use_vmac(
             ctx.error(loc, msg);
             continue;
         }
-        v.name = Some(w.clone());
+        v.name = Some(w.to_string());
     }
 }
 

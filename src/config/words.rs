@@ -7,59 +7,61 @@
 /// Positions kept without a further allocation.
 const INLINE: usize = 6;
 
+// Lines are at most MAX_LINE_LEN bytes, so positions and word counts fit 16 bits.
+const _: () = assert!(crate::limits::MAX_LINE_LEN <= u16::MAX as usize);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Words {
-    inline: [(u32, u32); INLINE],
+    inline: [(u16, u16); INLINE],
     /// Positions after the first `INLINE` (long lines only).
-    more: Vec<(u32, u32)>,
+    more: Vec<(u16, u16)>,
     /// Index of the first word still present, and one past the last.
-    start: usize,
-    end: usize,
+    start: u16,
+    end: u16,
 }
 
 impl Words {
     /// Adds the word `text[start..end]`.
     pub fn push(&mut self, start: usize, end: usize) {
-        let span = (start as u32, end as u32);
-        if self.end < INLINE {
-            self.inline[self.end] = span;
-        } else {
-            self.more.push(span);
+        let span = (start as u16, end as u16);
+        match self.inline.get_mut(usize::from(self.end)) {
+            Some(slot) => *slot = span,
+            None => self.more.push(span),
         }
         self.end += 1;
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        usize::from(self.end - self.start)
     }
 
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
 
-    fn span(&self, abs: usize) -> (u32, u32) {
-        match self.inline.get(abs) {
-            Some(&s) if abs < INLINE => s,
-            _ => self.more.get(abs - INLINE).copied().unwrap_or_default(),
-        }
+    fn text<'a>(&self, text: &'a str, abs: usize) -> Option<&'a str> {
+        let (a, b) = match self.inline.get(abs) {
+            Some(&s) => s,
+            None => *self.more.get(abs - INLINE)?,
+        };
+        text.get(usize::from(a)..usize::from(b))
     }
 
     /// Word `i` of `text` (the text these positions were made for).
     pub fn get<'a>(&self, text: &'a str, i: usize) -> Option<&'a str> {
-        let abs = self.start + i;
-        if abs >= self.end {
+        let abs = usize::from(self.start) + i;
+        if abs >= usize::from(self.end) {
             return None;
         }
-        let (a, b) = self.span(abs);
-        text.get(a as usize..b as usize)
+        self.text(text, abs)
     }
 
     pub fn iter<'a>(&'a self, text: &'a str) -> WordIter<'a> {
         WordIter {
             text,
             words: self,
-            front: self.start,
-            back: self.end,
+            front: self.start.into(),
+            back: self.end.into(),
         }
     }
 
@@ -74,7 +76,7 @@ impl Words {
     pub fn pop(&mut self) {
         if self.start < self.end {
             self.end -= 1;
-            if self.end >= INLINE {
+            if usize::from(self.end) >= INLINE {
                 self.more.pop();
             }
         }
@@ -97,9 +99,8 @@ impl<'a> Iterator for WordIter<'a> {
         if self.front == self.back {
             return None;
         }
-        let (a, b) = self.words.span(self.front);
         self.front += 1;
-        self.text.get(a as usize..b as usize)
+        self.words.text(self.text, self.front - 1)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -113,8 +114,7 @@ impl DoubleEndedIterator for WordIter<'_> {
             return None;
         }
         self.back -= 1;
-        let (a, b) = self.words.span(self.back);
-        self.text.get(a as usize..b as usize)
+        self.words.text(self.text, self.back)
     }
 }
 

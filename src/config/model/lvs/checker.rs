@@ -60,6 +60,8 @@ pub fn parse(
             ctx.error(n.loc, msg);
         } else {
             *total += 1;
+            // Most real servers have one checker: no room for four.
+            rs.checkers.reserve_exact(1);
             rs.checkers.push(c);
         }
     }

@@ -42,6 +42,8 @@ pub fn parse(ctx: &mut Ctx, env: &Env, node: &Node, d: &mut Drafts) -> Result<()
         }
     }
     settle_family(ctx, node, &mut vs);
+    // Lists are complete: give back their spare room (in place, without copying).
+    vs.rs.shrink_to_fit();
     d.vss.push(vs);
     Ok(())
 }

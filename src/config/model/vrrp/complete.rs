@@ -47,7 +47,7 @@ pub fn complete_all(
         firewall_announced: global.nftables.is_some(),
         vmac_names: drafts.iter().filter_map(|d| d.vmac.name.clone()).collect(),
     };
-    let mut done: Vec<(Instance, IfTracker)> = Vec::new();
+    let mut done: Vec<(Instance, IfTracker)> = Vec::with_capacity(drafts.len());
     for d in drafts {
         let group = groups.iter().find(|g| g.members.contains(&d.name));
         let c = complete_instance(ctx, &mut env, d, group)?;

@@ -977,6 +977,9 @@ fn authentication(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
 
 /// keepalived's checks when an instance block closes.
 fn end_of_block(ctx: &mut Ctx, d: &mut Draft) {
+    // Lists are complete: give back their spare room (in place, without copying).
+    d.vips.shrink_to_fit();
+    d.evips.shrink_to_fit();
     if d.unicast_configured && d.vmac.enabled {
         if d.iface.is_none() {
             let msg = format!(

@@ -186,24 +186,6 @@ fn walk(
     Ok(())
 }
 
-/// Developer aid: `KA_CONF=/abs/file.conf cargo test compare_file -- --ignored
-/// --nocapture` prints what keepalived's `-t` prints for the same file (deduplicated).
-#[test]
-#[ignore]
-fn compare_file() {
-    let Ok(path) = std::env::var("KA_CONF") else {
-        return;
-    };
-    let out = run_file(&path, &FakeHost::new());
-    for l in out.lines() {
-        println!("{l}");
-    }
-    println!("rc={}", out.exit);
-    for (_, k) in &out.kept {
-        eprintln!("kept: {k}");
-    }
-}
-
 /// Random lines made of the words of all three line kinds never panic a parser, and what
 /// a parser keeps reads back from its normalised line.
 #[test]

@@ -41,6 +41,24 @@ fn strto_bytes(bytes: impl Iterator<Item = u8>) -> (i128, bool, bool) {
     (if neg { -v } else { v }, it.next().is_none(), overflow)
 }
 
+/// What C `strtol(s, _, 10)` converts, narrowed to `int` as keepalived stores it: the value
+/// a handler keeps when it assigns the result of a failed read anyway.
+pub fn strtol_as_int(s: &str) -> i32 {
+    let t = s.trim_start_matches(super::text::is_ws);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut v: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    let v = if neg { v.saturating_neg() } else { v };
+    // C's long-to-int conversion keeps the low 32 bits.
+    v as i32
+}
+
 /// keepalived's `read_int()`.
 pub fn int(ctx: &mut Ctx, loc: Loc, s: &str, min: i32, max: i32) -> Option<i32> {
     let (v, whole, overflow) = strto(s);
@@ -305,6 +323,15 @@ mod tests {
             assert_eq!(msgs[6], "number '40.96' outside range [0.01, 40.95]");
             assert_eq!(msgs[7], "number '1000000' outside range [0., 960000.]");
         });
+    }
+
+    #[test]
+    fn strtol_keeps_the_leading_number() {
+        assert_eq!(strtol_as_int("300"), 300);
+        assert_eq!(strtol_as_int("12abc"), 12);
+        assert_eq!(strtol_as_int("abc"), 0);
+        assert_eq!(strtol_as_int(" -7"), -7);
+        assert_eq!(strtol_as_int("4294967297"), 1);
     }
 
     #[test]

@@ -10,7 +10,6 @@ mod complete;
 mod conflicts;
 mod dump;
 mod instance;
-mod num;
 mod read_instance;
 mod sync_group;
 mod track;

@@ -10,7 +10,7 @@ use super::instance::{
 };
 use super::track::{Defined, Tracking};
 use super::vmac::{self, VmacDraft};
-use super::{num, Ifaces};
+use super::Ifaces;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
 use crate::config::model::global::Global;
@@ -403,7 +403,7 @@ fn protocol_keyword(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<bool, Fata
         }
         "advert_int" => {
             let v = ctx::arg(c, 0)?;
-            match num::decimal_lenient(ctx, c.loc, v, 10_000, 255_000_000, 6) {
+            match value::decimal(ctx, c.loc, v, 10_000, 255_000_000, 6) {
                 Some(us) if us > 0 => d.advert_us = Some(us),
                 _ => ctx.error(
                     c.loc,
@@ -432,7 +432,7 @@ fn protocol_keyword(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<bool, Fata
         "nopreempt" => d.nopreempt = true,
         "preempt_delay" => {
             let v = ctx::arg(c, 0)?;
-            d.preempt_delay_us = num::decimal_lenient(ctx, c.loc, v, 0, 1000 * 1_000_000, 6)
+            d.preempt_delay_us = value::decimal(ctx, c.loc, v, 0, 1000 * 1_000_000, 6)
                 .unwrap_or_else(|| {
                     let msg = format!("({iname}) Preempt_delay not valid! must be between 0-1000");
                     ctx.error(c.loc, msg);

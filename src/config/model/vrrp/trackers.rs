@@ -1,7 +1,6 @@
 //! The objects VRRP instances and sync groups track, defined at the top level before their
 //! users: `vrrp_script`, `vrrp_track_process` and `track_file` (alias `vrrp_track_file`).
 
-use super::num;
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
 use crate::config::model::global::Global;
@@ -120,7 +119,7 @@ pub fn vrrp_script(
                     ctx.error(c.loc, msg);
                 }
                 // keepalived keeps whatever it read, even out of range.
-                s.weight = num::strtol_as_int(w);
+                s.weight = value::strtol_as_int(w);
                 if let Some(opt) = c.arg(1) {
                     if opt == "reverse" {
                         s.reverse = true;
@@ -439,7 +438,7 @@ fn process_quorum_max(ctx: &mut Ctx, c: &Node, p: &mut TrackProcess) -> Result<(
 
 fn process_delay(ctx: &mut Ctx, c: &Node, p: &mut TrackProcess) -> Result<(), Fatal> {
     let v = ctx::arg(c, 0)?;
-    let Some(us) = num::decimal_lenient(ctx, c.loc, v, 1, 3600 * 1_000_000, 6) else {
+    let Some(us) = value::decimal(ctx, c.loc, v, 1, 3600 * 1_000_000, 6) else {
         let prefix = match c.kw {
             "terminate_delay" => "terminate_",
             "fork_delay" => "fork_",

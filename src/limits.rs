@@ -20,8 +20,6 @@ pub const MAX_EXPANSION_DEPTH: usize = 32;
 /// Most lines `~SEQ`/`~LST` and multi-line definitions may generate over a whole configuration
 /// (stops self-referencing definitions from producing lines forever).
 pub const MAX_EXPANDED_LINES: usize = 1_000_000;
-/// Deepest block nesting the parser accepts (`{` inside `{` ...).
-pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// Most `vrrp_instance` blocks.
 pub const MAX_VRRP_INSTANCES: usize = 1024;
@@ -81,7 +79,6 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_SUBSTITUTIONS_PER_LINE", MAX_SUBSTITUTIONS_PER_LINE),
     ("MAX_EXPANSION_DEPTH", MAX_EXPANSION_DEPTH),
     ("MAX_EXPANDED_LINES", MAX_EXPANDED_LINES),
-    ("MAX_BLOCK_DEPTH", MAX_BLOCK_DEPTH),
     ("MAX_VRRP_INSTANCES", MAX_VRRP_INSTANCES),
     ("MAX_VIPS_PER_INSTANCE", MAX_VIPS_PER_INSTANCE),
     ("MAX_EVIPS_PER_INSTANCE", MAX_EVIPS_PER_INSTANCE),

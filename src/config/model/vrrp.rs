@@ -225,32 +225,35 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
     let v = &mut r.vrrp;
     match n.kw {
         "static_ipaddress" => {
-            for line in &n.values {
-                if static_fits(ctx, line, v.static_addresses.len()) {
-                    v.static_addresses.extend(ipaddr::parse(
-                        ctx,
-                        line,
-                        AddrUse::Static,
-                        &mut r.lines,
-                    )?);
-                }
-            }
+            let (max, limit) = (limits::MAX_STATIC_ENTRIES, "MAX_STATIC_ENTRIES");
+            let list = &mut v.static_addresses;
+            read_list(ctx, n.kw, &n.values, list, max, limit, |ctx, l| {
+                ipaddr::parse(ctx, l, AddrUse::Static, &mut r.lines)
+            })?;
         }
         "static_routes" => {
-            for line in &n.values {
-                if static_fits(ctx, line, v.static_routes.len()) {
-                    v.static_routes
-                        .extend(route::parse(ctx, line, true, &mut r.lines)?);
-                }
-            }
+            let (max, limit) = (limits::MAX_STATIC_ENTRIES, "MAX_STATIC_ENTRIES");
+            read_list(
+                ctx,
+                n.kw,
+                &n.values,
+                &mut v.static_routes,
+                max,
+                limit,
+                |ctx, l| route::parse(ctx, l, true, &mut r.lines),
+            )?;
         }
         "static_rules" => {
-            for line in &n.values {
-                if static_fits(ctx, line, v.static_rules.len()) {
-                    v.static_rules
-                        .extend(rule::parse(ctx, line, true, &mut r.lines)?);
-                }
-            }
+            let (max, limit) = (limits::MAX_STATIC_ENTRIES, "MAX_STATIC_ENTRIES");
+            read_list(
+                ctx,
+                n.kw,
+                &n.values,
+                &mut v.static_rules,
+                max,
+                limit,
+                |ctx, l| rule::parse(ctx, l, true, &mut r.lines),
+            )?;
         }
         "vrrp_script" => {
             let s = trackers::vrrp_script(ctx, n, global)?;
@@ -344,16 +347,23 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
     Ok(())
 }
 
-fn static_fits(ctx: &mut Ctx, line: &Line, count: usize) -> bool {
-    if count < limits::MAX_STATIC_ENTRIES {
-        return true;
+/// Reads the lines of a `{ ... }` list into `list` with `parse`, keeping at most `max`
+/// entries (`limit` names the capacity in the message).
+fn read_list<T>(
+    ctx: &mut Ctx,
+    what: &str,
+    lines: &[Line],
+    list: &mut Vec<T>,
+    max: usize,
+    limit: &str,
+    mut parse: impl FnMut(&mut Ctx, &Line) -> Result<Option<T>, Fatal>,
+) -> Result<(), Fatal> {
+    for line in lines {
+        if trackers::within(ctx, line.loc, list.len(), max, what, limit) {
+            list.extend(parse(ctx, line)?);
+        }
     }
-    let msg = format!(
-        "more than MAX_STATIC_ENTRIES ({}) - ignoring",
-        limits::MAX_STATIC_ENTRIES
-    );
-    ctx.error(line.loc, msg);
-    false
+    Ok(())
 }
 
 /// Every notify script of an instance as read.

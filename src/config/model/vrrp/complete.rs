@@ -28,9 +28,6 @@ pub const PRIO_OWNER: u8 = 255;
 /// Largest packet keepalived sizes adverts for (`DEFAULT_MTU`; the interface MTU is not
 /// known here).
 const MTU: usize = 1500;
-/// Most addresses an advert can carry (the count field is 8 bits).
-const MAX_ADDR: usize = 255;
-
 /// Runs the whole completion; Err when keepalived's VRRP process would stop.
 pub fn complete_all(
     ctx: &mut Ctx,
@@ -602,7 +599,7 @@ fn move_excess_vips(
         }
         Family::V6 => (MTU - ETHER - 40 - VRRP_HDR) / 16,
     }
-    .min(MAX_ADDR);
+    .min(limits::MAX_VIPS_PER_INSTANCE);
     if d.vips.len() > max {
         let msg = format!("({}) Number of VIPs ({}) exceeds maximum/space available in packet (max {max} addresses) - excess moved to eVIPs", d.name, d.vips.len());
         ctx.error(d.at("virtual_ipaddress"), msg);

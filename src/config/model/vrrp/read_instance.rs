@@ -10,7 +10,7 @@ use super::instance::{
 };
 use super::track::{Defined, Tracking};
 use super::vmac::{self, VmacDraft};
-use super::Ifaces;
+use super::{read_list, trackers, Ifaces};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::{Fatal, Level, Loc};
 use crate::config::model::global::Global;
@@ -317,55 +317,31 @@ fn link_keyword(
         }
         "virtual_ipaddress" => vips(ctx, c, d, lines)?,
         "virtual_ipaddress_excluded" => {
-            for line in &c.values {
-                if d.evips.len() >= limits::MAX_EVIPS_PER_INSTANCE {
-                    limit(
-                        ctx,
-                        line.loc,
-                        &iname,
-                        "MAX_EVIPS_PER_INSTANCE",
-                        limits::MAX_EVIPS_PER_INSTANCE,
-                    );
-                    continue;
-                }
-                if let Some(a) = ipaddr::parse(ctx, line, AddrUse::Evip, lines)? {
-                    d.evips.push(a);
-                }
-            }
+            let (max, limit) = (limits::MAX_EVIPS_PER_INSTANCE, "MAX_EVIPS_PER_INSTANCE");
+            let what = format!("({iname}) {}", c.kw);
+            read_list(ctx, &what, &c.values, &mut d.evips, max, limit, |ctx, l| {
+                ipaddr::parse(ctx, l, AddrUse::Evip, lines)
+            })?;
         }
         "virtual_routes" => {
-            for line in &c.values {
-                if d.routes.len() >= limits::MAX_ROUTES_PER_INSTANCE {
-                    limit(
-                        ctx,
-                        line.loc,
-                        &iname,
-                        "MAX_ROUTES_PER_INSTANCE",
-                        limits::MAX_ROUTES_PER_INSTANCE,
-                    );
-                    continue;
-                }
-                if let Some(r) = route::parse(ctx, line, false, lines)? {
-                    d.routes.push(r);
-                }
-            }
+            let (max, limit) = (limits::MAX_ROUTES_PER_INSTANCE, "MAX_ROUTES_PER_INSTANCE");
+            let what = format!("({iname}) {}", c.kw);
+            read_list(
+                ctx,
+                &what,
+                &c.values,
+                &mut d.routes,
+                max,
+                limit,
+                |ctx, l| route::parse(ctx, l, false, lines),
+            )?;
         }
         "virtual_rules" => {
-            for line in &c.values {
-                if d.rules.len() >= limits::MAX_ROUTES_PER_INSTANCE {
-                    limit(
-                        ctx,
-                        line.loc,
-                        &iname,
-                        "MAX_ROUTES_PER_INSTANCE",
-                        limits::MAX_ROUTES_PER_INSTANCE,
-                    );
-                    continue;
-                }
-                if let Some(r) = rule::parse(ctx, line, false, lines)? {
-                    d.rules.push(r);
-                }
-            }
+            let (max, limit) = (limits::MAX_ROUTES_PER_INSTANCE, "MAX_ROUTES_PER_INSTANCE");
+            let what = format!("({iname}) {}", c.kw);
+            read_list(ctx, &what, &c.values, &mut d.rules, max, limit, |ctx, l| {
+                rule::parse(ctx, l, false, lines)
+            })?;
         }
         _ => return Ok(false),
     }
@@ -782,7 +758,21 @@ fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
 }
 
 fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(), Fatal> {
+    // VIPs beyond what an advert carries become eVIPs later: room for both, no more.
+    let max = limits::MAX_VIPS_PER_INSTANCE + limits::MAX_EVIPS_PER_INSTANCE;
     for line in &c.values {
+        if d.vips.len() >= max {
+            let what = format!("({}) {}", d.name, c.kw);
+            trackers::within(
+                ctx,
+                line.loc,
+                d.vips.len(),
+                max,
+                &what,
+                "MAX_VIPS_PER_INSTANCE + MAX_EVIPS_PER_INSTANCE",
+            );
+            break;
+        }
         let Some(a) = ipaddr::parse(ctx, line, AddrUse::Vip, lines)? else {
             continue;
         };

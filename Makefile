@@ -28,6 +28,7 @@ build:
 
 static:
 	rustup target add $(TARGET)
+	$(call apt,file)
 ifneq (,$(findstring aarch64,$(TARGET)))
 	$(call apt,gcc-aarch64-linux-gnu qemu-user-static)
 endif
@@ -45,10 +46,11 @@ test: lint unit-test system-test static-test
 unit-test:
 	$(CARGO) test --lib --bins
 
-# Differential tests against Debian's keepalived in network namespaces, the fuzzer.
+# Integration tests: differential against Debian's keepalived in network namespaces, the
+# fuzzer, the dump round trip, limits, the language end to end.
 system-test:
 	$(call apt,keepalived iproute2 coreutils)
-	KA_REQUIRE_SYSTEM=1 FUZZ_CASES=$${FUZZ_CASES:-3000} $(CARGO) test --tests
+	KA_REQUIRE_SYSTEM=1 FUZZ_CASES=$${FUZZ_CASES:-3000} $(CARGO) test --test '*'
 
 # The static binaries (x86_64 and aarch64 musl) check the shipped example configuration.
 static-test:

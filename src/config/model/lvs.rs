@@ -507,7 +507,8 @@ pub struct DnsCheck {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MiscCheck {
-    pub script: Script,
+    /// Boxed so that every checker kind stays small.
+    pub script: Box<Script>,
     /// `misc_timeout`, or the virtual server's delay_loop when unset or 0.
     pub timeout: Duration,
     pub dynamic: bool,
@@ -597,8 +598,9 @@ pub struct RealServer {
     pub u_threshold: u32,
     pub l_threshold: u32,
     pub inhibit_on_failure: bool,
-    pub notify_up: Option<Script>,
-    pub notify_down: Option<Script>,
+    /// Boxed: most real servers have none, and a script is large.
+    pub notify_up: Option<Box<Script>>,
+    pub notify_down: Option<Box<Script>>,
     pub smtp_alert: bool,
     pub virtualhost: Option<String>,
     pub defaults: CheckDefaults,
@@ -676,8 +678,8 @@ impl Lvs {
             out.extend(vs.quorum_up.as_mut());
             out.extend(vs.quorum_down.as_mut());
             for rs in &mut vs.real_servers {
-                out.extend(rs.notify_up.as_mut());
-                out.extend(rs.notify_down.as_mut());
+                out.extend(rs.notify_up.as_deref_mut());
+                out.extend(rs.notify_down.as_deref_mut());
                 for c in &mut rs.checkers {
                     if let CheckKind::Misc(m) = &mut c.kind {
                         out.push(&mut m.script);

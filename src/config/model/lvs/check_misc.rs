@@ -95,11 +95,11 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         },
     };
     c.kind = CheckKind::Misc(MiscCheck {
-        script: Script {
+        script: Box::new(Script {
             user_names,
             default_names,
             ..Script::new(args, user, path_loc, ScriptKind::Misc)
-        },
+        }),
         timeout,
         dynamic,
     });

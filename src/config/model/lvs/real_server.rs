@@ -161,7 +161,7 @@ fn notify(
     env: &Env,
     n: &Node,
     vs: &VsDraft,
-    slot: &mut Option<Script>,
+    slot: &mut Option<Box<Script>>,
 ) -> Result<(), Fatal> {
     let w = ctx::arg(n, 0)?;
     if slot.is_some() {
@@ -173,6 +173,6 @@ fn notify(
         ctx.error(n.loc, msg);
         return Ok(());
     }
-    *slot = notify_script(ctx, env, n, "notify")?;
+    *slot = notify_script(ctx, env, n, "notify")?.map(Box::new);
     Ok(())
 }

@@ -427,7 +427,10 @@ pub fn main(argv: Vec<String>) -> i32 {
             let _ = out.write_all(c.dump().as_bytes());
         }
     }
-    loaded.exit_code()
+    let code = loaded.exit_code();
+    // The process ends here: freeing a large model object by object only costs time.
+    std::mem::forget(loaded);
+    code
 }
 
 #[cfg(test)]

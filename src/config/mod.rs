@@ -12,6 +12,7 @@ pub mod diag;
 pub mod dump;
 pub mod glob;
 pub mod host;
+pub mod line_text;
 pub mod model;
 pub mod parser;
 pub mod reader;

@@ -2,6 +2,7 @@
 //! with keepalived's block rules and messages (missing/unexpected braces, unknown keywords).
 
 use super::diag::{Level, Loc};
+use super::line_text::LineText;
 use super::reader::{Line, Reader};
 use super::schema::{self, Kind, Kw, Support};
 use super::words::{WordIter, Words};
@@ -12,7 +13,7 @@ pub struct Node {
     /// The keyword as the schema spells it.
     pub kw: &'static str,
     /// The keyword line as read (for script command lines with quotes and escapes).
-    pub raw: String,
+    pub raw: LineText,
     /// The words after the keyword, as positions in `raw`.
     args: Words,
     pub loc: Loc,
@@ -47,7 +48,7 @@ impl Node {
         args.remove_first();
         Node {
             kw,
-            raw: raw.to_string(),
+            raw: LineText::new(raw),
             args,
             loc,
             children: Vec::new(),
@@ -57,16 +58,27 @@ impl Node {
     }
 }
 
-/// Reads the next top-level node, or None at the end of the configuration. Reading root by
-/// root keeps only one top-level block in memory at a time.
-pub fn next_root(reader: &mut Reader) -> Option<Node> {
-    let mut p = Parser { r: reader };
-    let mut need_bob = false;
-    loop {
-        match p.item(schema::ROOT, &mut need_bob, 0) {
-            Item::Node(n) => return Some(n),
-            Item::Skip => {}
-            Item::End(_) | Item::Eof => return None,
+/// Reads the configuration root by root, so that only one top-level block is in memory at
+/// a time. Its scratch stacks are kept from one root to the next.
+#[derive(Default)]
+pub struct Roots {
+    /// Children and list lines of the blocks being read, innermost last: each block's are
+    /// moved into a Vec of their exact size when it closes, so no Vec grows by doubling.
+    nodes: Vec<Node>,
+    lines: Vec<Line>,
+}
+
+impl Roots {
+    /// The next top-level node, or None at the end of the configuration.
+    pub fn next(&mut self, reader: &mut Reader) -> Option<Node> {
+        let mut p = Parser { r: reader, s: self };
+        let mut need_bob = false;
+        loop {
+            match p.item(schema::ROOT, &mut need_bob, 0) {
+                Item::Node(n) => return Some(n),
+                Item::Skip => {}
+                Item::End(_) | Item::Eof => return None,
+            }
         }
     }
 }
@@ -83,13 +95,15 @@ pub fn finish(reader: &mut Reader) {
 
 /// Reads the whole configuration into its top-level nodes.
 pub fn parse(reader: &mut Reader) -> Vec<Node> {
-    let nodes = std::iter::from_fn(|| next_root(reader)).collect();
+    let mut roots = Roots::default();
+    let nodes = std::iter::from_fn(|| roots.next(reader)).collect();
     finish(reader);
     nodes
 }
 
 struct Parser<'r, 'd> {
     r: &'r mut Reader<'d>,
+    s: &'r mut Roots,
 }
 
 /// What one line contributed to a block.
@@ -111,15 +125,16 @@ impl Parser<'_, '_> {
         mut need_bob: bool,
         level: usize,
     ) -> (Vec<Node>, Loc) {
-        let mut nodes = Vec::with_capacity(8);
-        loop {
+        let start = self.s.nodes.len();
+        let end = loop {
             match self.item(tables, &mut need_bob, level) {
-                Item::Node(n) => nodes.push(n),
+                Item::Node(n) => self.s.nodes.push(n),
                 Item::Skip => {}
-                Item::End(loc) => return (nodes, loc),
-                Item::Eof => return (nodes, self.r.loc()),
+                Item::End(loc) => break loc,
+                Item::Eof => break self.r.loc(),
             }
-        }
+        };
+        (self.s.nodes.drain(start..).collect(), end)
     }
 
     /// One line of a keyword block.
@@ -190,8 +205,11 @@ impl Parser<'_, '_> {
                 }
                 (node.children, node.end) = self.block(sub, need_bob, level + 1);
             }
-            Kind::Values => (node.values, node.end) = self.values(kw.name, &mut node, 0),
-            Kind::NamedValues => (node.values, node.end) = self.values(kw.name, &mut node, 1),
+            Kind::Values | Kind::NamedValues => {
+                let keep = usize::from(kw.kind == Kind::NamedValues);
+                node.end = self.values(kw.name, &mut node, keep);
+                node.values = self.s.lines.drain(..).collect();
+            }
         }
         node
     }
@@ -212,8 +230,9 @@ impl Parser<'_, '_> {
     /// keepalived's `alloc_value_block()`: the lines of a `{ ... }` list. Words after the
     /// keyword (and after its name, for named lists) other than `{` are reported and dropped;
     /// words after such a `{` are the first value line.
-    fn values(&mut self, kw: &str, node: &mut Node, keep: usize) -> (Vec<Line>, Loc) {
-        let mut lines = Vec::with_capacity(8);
+    fn values(&mut self, kw: &str, node: &mut Node, keep: usize) -> Loc {
+        let lines = &mut self.s.lines;
+        lines.clear();
         let mut need_bob = true;
         let loc = self.r.loc();
         if let Some(extra) = node.arg(keep) {
@@ -236,7 +255,7 @@ impl Parser<'_, '_> {
                     lines.push(first);
                 }
                 if closed {
-                    return (lines, loc);
+                    return loc;
                 }
             } else {
                 let msg = format!("Block {kw} has extra parameters {extra} ...");
@@ -264,17 +283,17 @@ impl Parser<'_, '_> {
             let closed = line.last() == Some("}");
             if closed {
                 if line.len() == 1 {
-                    return (lines, line.loc);
+                    return line.loc;
                 }
                 line.drop_last_word();
             }
             let end = line.loc;
             lines.push(line);
             if closed {
-                return (lines, end);
+                return end;
             }
         }
-        (lines, self.r.loc())
+        self.r.loc()
     }
 }
 

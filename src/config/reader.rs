@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use super::defs::{parse_lst, parse_seq, Defs, Env, Multi, Seq, Subst};
 use super::diag::{Diagnostics, Level, Loc};
 use super::glob;
+use super::line_text::LineText;
 use super::text::{decomment, split_brace, tokenize};
 use super::words::{WordIter, Words};
 use crate::limits;
@@ -29,13 +30,13 @@ pub mod check {
 /// escapes), its words (slices of that text) and its place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
-    pub raw: String,
+    pub raw: LineText,
     words: Words,
     pub loc: Loc,
 }
 
 impl Line {
-    pub(crate) fn new(raw: String, words: Words, loc: Loc) -> Line {
+    pub(crate) fn new(raw: LineText, words: Words, loc: Loc) -> Line {
         Line { raw, words, loc }
     }
 
@@ -44,7 +45,7 @@ impl Line {
     pub fn from_text(text: &str, loc: Loc) -> Line {
         let (words, _) = tokenize(text);
         Line {
-            raw: text.to_string(),
+            raw: LineText::new(text),
             words,
             loc,
         }
@@ -61,7 +62,7 @@ impl Line {
     }
 
     /// The text and word positions, for a node made of this line.
-    pub(crate) fn into_parts(self) -> (String, Words, Loc) {
+    pub(crate) fn into_parts(self) -> (LineText, Words, Loc) {
         (self.raw, self.words, self.loc)
     }
 
@@ -120,7 +121,10 @@ pub struct Reader<'d> {
     defs: Defs,
     seqs: Vec<Seq>,
     multi: Multi,
-    residue: Option<String>,
+    /// Text left over after a brace split off a line (empty if none).
+    residue: String,
+    /// The line being read, kept between lines for its capacity.
+    buf: String,
     collecting: Option<usize>,
     /// Where each `{` still open was read (keepalived only counts them).
     open_blocks: Vec<Loc>,
@@ -147,7 +151,8 @@ impl<'d> Reader<'d> {
             defs: Defs::new(seed),
             seqs: Vec::new(),
             multi: Multi::default(),
-            residue: None,
+            residue: String::new(),
+            buf: String::new(),
             collecting: None,
             open_blocks: Vec::new(),
             last_loc: Loc {
@@ -415,19 +420,19 @@ impl<'d> Reader<'d> {
     }
 
     /// The next non-empty, decommented physical line, or None at the end of all files.
-    fn read_file_line(&mut self) -> Option<String> {
+    fn read_file_line(&mut self, out: &mut String) -> bool {
         loop {
             let Some(f) = self.stack.last_mut().and_then(|fr| fr.cur.as_mut()) else {
                 if self.end_file() {
                     continue;
                 }
-                return None;
+                return false;
             };
             if f.pos >= f.text.len() {
                 if self.end_file() {
                     continue;
                 }
-                return None;
+                return false;
             }
             let rest = &f.text[f.pos..];
             let len = rest.find('\n').unwrap_or(rest.len());
@@ -462,16 +467,16 @@ impl<'d> Reader<'d> {
                 self.diags.report(loc, Level::GeneralError, msg);
                 continue;
             }
-            let (line, open_quote) = decomment(text);
+            let open_quote = decomment(text, out);
             if open_quote {
                 self.diags.report(
                     loc,
                     Level::GeneralError,
-                    format!("Unterminated quote '{line}'"),
+                    format!("Unterminated quote '{out}'"),
                 );
             }
-            if !line.is_empty() {
-                return Some(line);
+            if !out.is_empty() {
+                return true;
             }
         }
     }
@@ -490,14 +495,18 @@ impl<'d> Reader<'d> {
 
     /// The next raw line from the highest-priority source: text left over from a brace split,
     /// an active `~SEQ`, a multi-line definition, or the files.
-    fn next_source(&mut self) -> Option<String> {
-        if let Some(r) = self.residue.take() {
-            return Some(r);
+    fn next_source(&mut self, buf: &mut String) -> bool {
+        if !self.residue.is_empty() {
+            // Swapped, not copied: both buffers keep their capacity.
+            std::mem::swap(buf, &mut self.residue);
+            return true;
         }
         if self.seqs.len() > self.multi.seq_depth && self.count_expansion() {
-            let seq = self.seqs.last_mut()?;
+            let Some(seq) = self.seqs.last_mut() else {
+                return false;
+            };
             let values = seq.values.pop_front().unwrap_or_default();
-            let text = seq.text.clone();
+            buf.push_str(&seq.text);
             let vars = seq.vars.clone();
             if seq.values.is_empty() {
                 self.seqs.pop();
@@ -505,18 +514,19 @@ impl<'d> Reader<'d> {
             for (var, val) in vars.iter().zip(values.iter()) {
                 self.defs.set(var, val);
             }
-            return Some(text);
+            return true;
         }
         if let Some(next) = self.multi.next.take() {
             if !self.count_expansion() {
-                return Some(String::new());
+                return true;
             }
-            return Some(match next.split_once('\n') {
+            match next.split_once('\n') {
                 Some((first, rest)) => {
+                    buf.push_str(first);
                     self.multi.next = Some(rest.to_string());
-                    first.to_string()
                 }
                 None => {
+                    *buf = next;
                     match self.multi.stack.pop() {
                         Some((n, depth)) => {
                             self.multi.next = Some(n);
@@ -524,11 +534,11 @@ impl<'d> Reader<'d> {
                         }
                         None => self.multi.seq_depth = 0,
                     }
-                    next
                 }
-            });
+            }
+            return true;
         }
-        self.read_file_line()
+        self.read_file_line(buf)
     }
 
     fn current_dir(&self) -> String {
@@ -541,7 +551,7 @@ impl<'d> Reader<'d> {
 
     /// Applies `@id`, `$NAME=` definitions, `~SEQ`/`~LST` and substitution to one line.
     /// Returns the text to parse (empty if the line was consumed).
-    fn process(&mut self, mut buf: String) -> String {
+    fn process(&mut self, buf: &mut String) {
         loop {
             if let Some(rest) = buf.strip_prefix('@') {
                 let (negate, rest) = match rest.strip_prefix('^') {
@@ -549,27 +559,27 @@ impl<'d> Reader<'d> {
                     None => (false, rest),
                 };
                 let Some(sp) = rest.find([' ', '\t']) else {
-                    return String::new();
+                    return buf.clear();
                 };
                 if (rest[..sp] == self.config_id) == negate {
-                    return String::new();
+                    return buf.clear();
                 }
-                buf = rest[sp..].trim_start_matches([' ', '\t']).to_string();
+                *buf = rest[sp..].trim_start_matches([' ', '\t']).to_string();
             }
             if buf.starts_with('$') {
-                if let Some(idx) = self.defs.define(&buf) {
+                if let Some(idx) = self.defs.define(buf) {
                     if self.defs.get_mut(idx).multiline {
                         self.collecting = Some(idx);
                     }
-                    return String::new();
+                    return buf.clear();
                 }
             }
             if buf.starts_with("~SEQ") || buf.starts_with("~LST") {
-                self.add_seq(&buf);
-                return String::new();
+                self.add_seq(buf);
+                return buf.clear();
             }
             if buf.starts_with('~') || !buf.contains('$') {
-                return buf;
+                return;
             }
             let dir = self.current_dir();
             let env = Env {
@@ -578,23 +588,23 @@ impl<'d> Reader<'d> {
             };
             match self
                 .defs
-                .substitute(&mut buf, &env, &mut self.multi, self.seqs.len())
+                .substitute(buf, &env, &mut self.multi, self.seqs.len())
             {
-                Subst::Unchanged => return buf,
+                Subst::Unchanged => return,
                 Subst::Runaway => {
                     let msg = format!("more than MAX_SUBSTITUTIONS_PER_LINE ({}) substitutions - is a definition recursive? '{buf}'", limits::MAX_SUBSTITUTIONS_PER_LINE);
                     self.report(Level::GeneralError, msg);
                     self.multi = Multi::default();
-                    return String::new();
+                    return buf.clear();
                 }
                 Subst::Changed => {
-                    let (text, open_quote) = decomment(&buf);
-                    if open_quote {
+                    let mut text = String::new();
+                    if decomment(buf, &mut text) {
                         self.report(Level::GeneralError, format!("Unterminated quote '{text}'"));
                     }
-                    buf = text;
+                    *buf = text;
                     if !(buf.starts_with('@') || buf.contains('$')) {
-                        return buf;
+                        return;
                     }
                 }
             }
@@ -685,12 +695,22 @@ impl<'d> Reader<'d> {
 
     /// The next logical line, or None at the end of the configuration.
     pub fn next_line(&mut self) -> Option<Line> {
-        let buf = loop {
-            let raw = self.next_source()?;
+        let mut buf = std::mem::take(&mut self.buf);
+        let line = self.next_line_in(&mut buf);
+        self.buf = buf;
+        line
+    }
+
+    fn next_line_in(&mut self, buf: &mut String) -> Option<Line> {
+        loop {
+            buf.clear();
+            if !self.next_source(buf) {
+                return None;
+            }
             if let Some(idx) = self.collecting {
-                let (text, more) = match raw.strip_suffix('\\') {
+                let (text, more) = match buf.strip_suffix('\\') {
                     Some(t) => (format!("{}\n", t.trim_end_matches([' ', '\t'])), true),
-                    None => (raw.clone(), false),
+                    None => (buf.clone(), false),
                 };
                 let def = self.defs.get_mut(idx);
                 if text.len() >= 2 || (!text.is_empty() && !more) {
@@ -704,31 +724,29 @@ impl<'d> Reader<'d> {
                 }
                 continue;
             }
-            if raw.is_empty() {
+            if buf.is_empty() {
                 continue;
             }
-            let buf = self.process(raw);
-            if buf.is_empty() || self.include(&buf) {
-                continue;
+            self.process(buf);
+            if !buf.is_empty() && !self.include(buf) {
+                break;
             }
-            break buf;
-        };
-        let mut head = buf;
-        let (head_len, residue) = split_brace(&head);
-        self.residue = residue.map(str::to_string);
-        head.truncate(head_len);
+        }
+        let (head_len, residue) = split_brace(buf);
+        self.residue.push_str(residue.unwrap_or_default());
+        let head = &buf[..head_len];
         if head == "{" {
             self.open_blocks.push(self.last_loc);
         } else if head == "}" && self.open_blocks.pop().is_none() {
             self.report(Level::UnexpectedEob, "Extra '}' found");
         }
-        let (words, unmatched) = tokenize(&head);
+        let (words, unmatched) = tokenize(head);
         if unmatched {
             self.report(Level::UnmatchedQuote, format!("Unmatched quote: '{head}'"));
         }
         Some(Line {
             words,
-            raw: head,
+            raw: LineText::new(head),
             loc: self.last_loc,
         })
     }

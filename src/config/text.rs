@@ -23,14 +23,15 @@ fn trim_blanks(s: &str) -> &str {
 /// Strips comments (`#` or `!` outside double quotes), turns `\#`/`\!` outside quotes into
 /// literal characters, trims leading and trailing blanks, and keeps a trailing `\` (the
 /// continuation mark of multi-line definitions) right after the last word.
-/// Returns the new text and whether a double quote was left open.
-pub fn decomment(line: &str) -> (String, bool) {
+/// Writes the new text to `out`; returns whether a double quote was left open.
+pub fn decomment(line: &str, out: &mut String) -> bool {
+    out.clear();
     let s = trim_blanks(line);
     if !s.bytes().any(|b| matches!(b, b'!' | b'#' | b'"' | b'\\')) {
-        return (s.to_string(), false);
+        out.push_str(s);
+        return false;
     }
     let s = line.trim_start_matches(is_blank);
-    let mut out = String::with_capacity(s.len());
     let mut quote = false;
     let mut cont = false;
     let mut chars = s.chars().peekable();
@@ -58,10 +59,8 @@ pub fn decomment(line: &str) -> (String, bool) {
             '#' | '!' if !quote => {
                 // keepalived keeps scanning the comment for a final lone `\`, which still
                 // marks the line as continued.
-                let rest: String = chars.collect();
-                let mut it = rest.chars();
-                while let Some(r) = it.next() {
-                    if r == '\\' && it.next().is_none() {
+                while let Some(r) = chars.next() {
+                    if r == '\\' && chars.next().is_none() {
                         cont = true;
                     }
                 }
@@ -75,7 +74,7 @@ pub fn decomment(line: &str) -> (String, bool) {
     if cont {
         out.push('\\');
     }
-    (out, quote)
+    quote
 }
 
 /// Splits a line into words as the keyword parser sees them: blank-separated, a word starting
@@ -247,6 +246,11 @@ mod tests {
 
     #[test]
     fn comments_and_escapes() {
+        let decomment = |line: &str| {
+            let mut out = String::new();
+            let open = decomment(line, &mut out);
+            (out, open)
+        };
         assert_eq!(decomment("  foo bar # comment").0, "foo bar");
         assert_eq!(decomment("foo ! comment").0, "foo");
         assert_eq!(decomment(r#"a "b # c" d # e"#).0, r#"a "b # c" d"#);

@@ -327,7 +327,7 @@ enum Step {
 /// An address being read, with what the words said before the final checks.
 struct Draft<'l> {
     a: IpAddress,
-    words: &'l [&'l str],
+    line: &'l Line,
     /// The last explicit `brd` address.
     brd_given: Option<Ipv4Addr>,
     /// The last `brd +|-`; it wins over an explicit address when the prefix allows it.
@@ -347,7 +347,6 @@ pub fn parse(
     let Some(p) = parse_ip(ctx, line.loc, text, true) else {
         return Ok(None);
     };
-    let words: Vec<&str> = line.words().collect();
     let mut d = Draft {
         a: IpAddress {
             addr: p.addr,
@@ -368,7 +367,7 @@ pub fn parse(
             track_group: None,
             use_vmac: false,
         },
-        words: &words,
+        line,
         brd_given: None,
         brd_fill: None,
         have_brd: false,
@@ -393,20 +392,25 @@ pub fn parse(
     Ok(d.finish(ctx, env, use_))
 }
 
-impl Draft<'_> {
-    fn text(&self) -> &str {
-        self.words[0]
+impl<'l> Draft<'l> {
+    fn text(&self) -> &'l str {
+        self.word(0)
+    }
+
+    /// Word `i` of the line (callers stay within it).
+    fn word(&self, i: usize) -> &'l str {
+        self.line.word(i).unwrap_or_default()
     }
 
     /// Reads the option word at `i`.
     fn option(&mut self, ctx: &mut Ctx, env: &mut LineEnv, use_: AddrUse, i: usize) -> Step {
         let loc = self.a.loc;
-        let word = self.words[i];
+        let word = self.word(i);
         let takes_value = matches!(
             word,
             "dev" | "scope" | "broadcast" | "brd" | "label" | "peer" | "preferred_lft"
         ) || (word == "track_group" && use_ == AddrUse::Static);
-        let Some(value) = self.words.get(i + 1).copied() else {
+        let Some(value) = self.line.word(i + 1) else {
             if takes_value {
                 return Step::Missing;
             }
@@ -476,7 +480,7 @@ impl Draft<'_> {
 
     /// A word without a parameter, or an unknown one.
     fn flag(&mut self, ctx: &mut Ctx, use_: AddrUse, i: usize) -> Step {
-        let word = self.words[i];
+        let word = self.word(i);
         match word {
             "home" => self.a.home = true,
             "-nodad" => self.a.dad = true,
@@ -494,7 +498,7 @@ impl Draft<'_> {
     }
 
     fn broadcast(&mut self, ctx: &mut Ctx, i: usize) -> Step {
-        let (kw, value) = (&self.words[i], &self.words[i + 1]);
+        let (kw, value) = (self.word(i), self.word(i + 1));
         if self.a.addr.is_ipv6() {
             let msg = format!(
                 "VRRP is trying to assign a broadcast {kw} to the IPv6 address {} !!?? WTF... skipping VIP...",
@@ -504,7 +508,7 @@ impl Draft<'_> {
             return Step::Drop;
         }
         self.have_brd = true;
-        match *value {
+        match value {
             "-" => self.brd_fill = Some(BrdFill::Zeros),
             "+" => self.brd_fill = Some(BrdFill::Ones),
             v => match v.parse::<Ipv4Addr>() {
@@ -522,7 +526,7 @@ impl Draft<'_> {
 
     fn peer(&mut self, ctx: &mut Ctx, i: usize) -> Step {
         let loc = self.a.loc;
-        let value = self.words[i + 1];
+        let value = self.word(i + 1);
         if self.a.peer.is_some() {
             ctx.error(
                 loc,

@@ -35,7 +35,8 @@ pub fn build(reader: &mut Reader, host: &dyn Host) -> Result<Config, Fatal> {
     let mut lvs = lvs::Builder::default();
     let mut active = script::Processes::default();
     let (mut dynamic_interfaces, mut missing_interface) = (false, false);
-    while let Some(node) = parser::next_root(reader) {
+    let mut roots = parser::Roots::default();
+    while let Some(node) = roots.next(reader) {
         let first_message = reader.diags.list.len();
         let mut ctx = Ctx::new(reader.diags, host);
         ctx.dynamic_interfaces = dynamic_interfaces;

@@ -304,8 +304,8 @@ fn real_servers(
     vs_defaults: &CheckDefaults,
 ) -> (Vec<RealServer>, u32) {
     let mut drafts = std::mem::take(&mut vs.rs);
-    let mut kept: Vec<RsDraft> = Vec::new();
-    let mut out = Vec::new();
+    let mut kept: Vec<RsDraft> = Vec::with_capacity(drafts.len());
+    let mut out = Vec::with_capacity(drafts.len());
     let mut weight_sum: u32 = 0;
     for mut rs in drafts.drain(..) {
         let rs_name = names::trio(&rs.ip, vs.protocol, rs.port);

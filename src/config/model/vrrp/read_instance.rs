@@ -760,6 +760,8 @@ fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
 fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(), Fatal> {
     // VIPs beyond what an advert carries become eVIPs later: room for both, no more.
     let max = limits::MAX_VIPS_PER_INSTANCE + limits::MAX_EVIPS_PER_INSTANCE;
+    d.vips
+        .reserve_exact(c.values.len().min(max.saturating_sub(d.vips.len())));
     for line in &c.values {
         if d.vips.len() >= max {
             let what = format!("({}) {}", d.name, c.kw);

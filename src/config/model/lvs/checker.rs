@@ -27,14 +27,15 @@ pub fn parse(
     rs: &mut RsDraft,
     total: &mut usize,
 ) -> Result<(), Fatal> {
-    let built: Vec<CheckerDraft> = match n.kw {
-        "TCP_CHECK" => plain(ctx, n, rs, CheckKind::Tcp)?.into_iter().collect(),
-        "PING_CHECK" => plain(ctx, n, rs, CheckKind::Ping)?.into_iter().collect(),
-        "HTTP_GET" | "SSL_GET" => check_http::parse(ctx, n, rs)?.into_iter().collect(),
-        "SMTP_CHECK" => check_smtp::parse(ctx, n, vs, rs)?,
-        "DNS_CHECK" => check_other::dns(ctx, n, rs)?.into_iter().collect(),
-        "UDP_CHECK" => check_other::udp(ctx, n, rs)?.into_iter().collect(),
-        "MISC_CHECK" => check_misc::parse(ctx, env, n)?.into_iter().collect(),
+    // One checker, or for SMTP_CHECK one per host (without an extra Vec for the others).
+    let (one, many) = match n.kw {
+        "TCP_CHECK" => (plain(ctx, n, rs, CheckKind::Tcp)?, Vec::new()),
+        "PING_CHECK" => (plain(ctx, n, rs, CheckKind::Ping)?, Vec::new()),
+        "HTTP_GET" | "SSL_GET" => (check_http::parse(ctx, n, rs)?, Vec::new()),
+        "SMTP_CHECK" => (None, check_smtp::parse(ctx, n, vs, rs)?),
+        "DNS_CHECK" => (check_other::dns(ctx, n, rs)?, Vec::new()),
+        "UDP_CHECK" => (check_other::udp(ctx, n, rs)?, Vec::new()),
+        "MISC_CHECK" => (check_misc::parse(ctx, env, n)?, Vec::new()),
         "FILE_CHECK" => {
             if let Some(f) = check_other::file(ctx, env, n)? {
                 rs.file_checks.push(f);
@@ -43,7 +44,7 @@ pub fn parse(
         }
         _ => return Ok(()),
     };
-    for c in built {
+    for c in one.into_iter().chain(many) {
         if rs.checkers.len() >= limits::MAX_CHECKERS_PER_RS {
             let msg = format!(
                 "{}: this real server has more than MAX_CHECKERS_PER_RS ({}) checkers - ignoring",

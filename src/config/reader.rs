@@ -92,6 +92,27 @@ impl Line {
     }
 }
 
+/// What the reader's sources yielded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A line with no comment, quote, escape or definition, trimmed: nothing to process.
+    Plain,
+    /// Any other line, still to be processed.
+    Text,
+    End,
+}
+
+/// Bytes that keep a line from being plain (`@` and `~` count only at its start).
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = matches!(i as u8, b'!' | b'#' | b'"' | b'\\' | b'$');
+        i += 1;
+    }
+    t
+};
+
 struct OpenFile {
     id: u32,
     text: String,
@@ -419,20 +440,20 @@ impl<'d> Reader<'d> {
         !self.stack.is_empty()
     }
 
-    /// The next non-empty, decommented physical line, or None at the end of all files.
-    fn read_file_line(&mut self, out: &mut String) -> bool {
+    /// Reads the next non-empty, decommented physical line into `out`.
+    fn read_file_line(&mut self, out: &mut String) -> Source {
         loop {
             let Some(f) = self.stack.last_mut().and_then(|fr| fr.cur.as_mut()) else {
                 if self.end_file() {
                     continue;
                 }
-                return false;
+                return Source::End;
             };
             if f.pos >= f.text.len() {
                 if self.end_file() {
                     continue;
                 }
-                return false;
+                return Source::End;
             }
             let rest = &f.text[f.pos..];
             let len = rest.find('\n').unwrap_or(rest.len());
@@ -467,6 +488,16 @@ impl<'d> Reader<'d> {
                 self.diags.report(loc, Level::GeneralError, msg);
                 continue;
             }
+            let text = text.trim_matches([' ', '\t']);
+            let special = text.bytes().any(|b| SPECIAL[usize::from(b)]);
+            if !special && !text.starts_with(['@', '~']) {
+                if text.is_empty() {
+                    continue;
+                }
+                out.clear();
+                out.push_str(text);
+                return Source::Plain;
+            }
             let open_quote = decomment(text, out);
             if open_quote {
                 self.diags.report(
@@ -476,7 +507,7 @@ impl<'d> Reader<'d> {
                 );
             }
             if !out.is_empty() {
-                return true;
+                return Source::Text;
             }
         }
     }
@@ -495,15 +526,15 @@ impl<'d> Reader<'d> {
 
     /// The next raw line from the highest-priority source: text left over from a brace split,
     /// an active `~SEQ`, a multi-line definition, or the files.
-    fn next_source(&mut self, buf: &mut String) -> bool {
+    fn next_source(&mut self, buf: &mut String) -> Source {
         if !self.residue.is_empty() {
             // Swapped, not copied: both buffers keep their capacity.
             std::mem::swap(buf, &mut self.residue);
-            return true;
+            return Source::Text;
         }
         if self.seqs.len() > self.multi.seq_depth && self.count_expansion() {
             let Some(seq) = self.seqs.last_mut() else {
-                return false;
+                return Source::End;
             };
             let values = seq.values.pop_front().unwrap_or_default();
             buf.push_str(&seq.text);
@@ -514,11 +545,11 @@ impl<'d> Reader<'d> {
             for (var, val) in vars.iter().zip(values.iter()) {
                 self.defs.set(var, val);
             }
-            return true;
+            return Source::Text;
         }
         if let Some(next) = self.multi.next.take() {
             if !self.count_expansion() {
-                return true;
+                return Source::Text;
             }
             match next.split_once('\n') {
                 Some((first, rest)) => {
@@ -536,7 +567,7 @@ impl<'d> Reader<'d> {
                     }
                 }
             }
-            return true;
+            return Source::Text;
         }
         self.read_file_line(buf)
     }
@@ -667,6 +698,9 @@ impl<'d> Reader<'d> {
     }
 
     fn include(&mut self, buf: &str) -> bool {
+        if !buf.starts_with('i') {
+            return false;
+        }
         let Some(rest) = buf.strip_prefix("include") else {
             return false;
         };
@@ -704,7 +738,8 @@ impl<'d> Reader<'d> {
     fn next_line_in(&mut self, buf: &mut String) -> Option<Line> {
         loop {
             buf.clear();
-            if !self.next_source(buf) {
+            let source = self.next_source(buf);
+            if source == Source::End {
                 return None;
             }
             if let Some(idx) = self.collecting {
@@ -724,10 +759,9 @@ impl<'d> Reader<'d> {
                 }
                 continue;
             }
-            if buf.is_empty() {
-                continue;
+            if source == Source::Text {
+                self.process(buf);
             }
-            self.process(buf);
             if !buf.is_empty() && !self.include(buf) {
                 break;
             }
@@ -817,6 +851,17 @@ mod tests {
             }
         }
         (out, d)
+    }
+
+    #[test]
+    fn plain_lines_read_like_the_others() {
+        // Each plain line (the fast path) beside one that takes the full path.
+        let (l, d) = lines(
+            "  \t \n a  b\t\x0bc \n a  b\t\x0bc #x\n includes x\n includes x !\n \x0c\n",
+            "n",
+        );
+        assert!(d.list.is_empty(), "{:?}", d.list);
+        assert_eq!(l, ["a|b|c", "a|b|c", "includes|x", "includes|x", ""]);
     }
 
     #[test]

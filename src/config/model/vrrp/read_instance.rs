@@ -821,7 +821,7 @@ fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, global: &Global) -> Re
         ctx.error(c.loc, msg);
         return Ok(());
     }
-    if !c.nargs() == 0 {
+    if c.nargs() > 0 {
         d.notify_deleted_script = script::parse(ctx, c, "notify", global)?;
     }
     d.notify_deleted = true;

@@ -815,3 +815,18 @@ fn dump_names_a_default_user_that_a_later_script_user_changed() {
     }
     assert_eq!(load(&text).config.as_ref().unwrap().dump(), text);
 }
+
+#[test]
+fn notify_deleted_takes_an_optional_script() {
+    let conf = |extra: &str| {
+        format!("vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n notify_deleted{extra}\n virtual_ipaddress {{\n  10.0.0.1\n }}\n}}\n")
+    };
+    let l = load(&conf(" /bin/true"));
+    let i = &vrrp(&l).instances[0];
+    assert!(i.notify_deleted);
+    let script = i.notify_deleted_script.as_ref().expect("a script");
+    assert_eq!(script.args[0], "/bin/true");
+    let l = load(&conf(""));
+    let i = &vrrp(&l).instances[0];
+    assert!(i.notify_deleted && i.notify_deleted_script.is_none());
+}

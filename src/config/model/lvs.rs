@@ -632,8 +632,8 @@ pub struct VirtualServer {
     pub inhibit_on_failure: bool,
     pub quorum: u32,
     pub hysteresis: u32,
-    pub quorum_up: Option<Script>,
-    pub quorum_down: Option<Script>,
+    pub quorum_up: Option<Box<Script>>,
+    pub quorum_down: Option<Box<Script>>,
     pub sorry_server: Option<SorryServer>,
     pub virtualhost: Option<String>,
     pub smtp_alert: bool,
@@ -675,8 +675,8 @@ impl Lvs {
     pub fn scripts_mut(&mut self) -> Vec<&mut Script> {
         let mut out = Vec::new();
         for vs in &mut self.virtual_servers {
-            out.extend(vs.quorum_up.as_mut());
-            out.extend(vs.quorum_down.as_mut());
+            out.extend(vs.quorum_up.as_deref_mut());
+            out.extend(vs.quorum_down.as_deref_mut());
             for rs in &mut vs.real_servers {
                 out.extend(rs.notify_up.as_deref_mut());
                 out.extend(rs.notify_down.as_deref_mut());

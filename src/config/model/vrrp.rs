@@ -83,8 +83,8 @@ impl Vrrp {
         let mut out: Vec<&mut Script> = self.scripts.iter_mut().map(|s| &mut s.script).collect();
         for i in &mut self.instances {
             out.extend(i.notify.all_mut());
-            out.extend(i.notify_deleted_script.iter_mut());
-            out.extend(i.notify_master_rx_lower_pri.iter_mut());
+            out.extend(i.notify_deleted_script.as_deref_mut());
+            out.extend(i.notify_master_rx_lower_pri.as_deref_mut());
         }
         for g in &mut self.sync_groups {
             out.extend(g.notify.all_mut());
@@ -370,8 +370,8 @@ fn read_list<T>(
 fn draft_scripts(d: &Draft) -> Vec<Script> {
     let mut n = d.notify.clone();
     let mut out: Vec<Script> = n.all_mut().map(|s| s.clone()).collect();
-    out.extend(d.notify_deleted_script.iter().cloned());
-    out.extend(d.notify_master_rx_lower_pri.iter().cloned());
+    out.extend(d.notify_deleted_script.as_deref().cloned());
+    out.extend(d.notify_master_rx_lower_pri.as_deref().cloned());
     out
 }
 

@@ -339,7 +339,7 @@ fn quorum_script(
     ctx: &mut Ctx,
     env: &Env,
     n: &Node,
-    slot: &mut Option<Script>,
+    slot: &mut Option<Box<Script>>,
     group: &str,
 ) -> Result<(), Fatal> {
     let w = ctx::arg(n, 0)?;
@@ -348,7 +348,7 @@ fn quorum_script(
         ctx.error(n.loc, msg);
         return Ok(());
     }
-    *slot = notify_script(ctx, env, n, "quorum")?;
+    *slot = notify_script(ctx, env, n, "quorum")?.map(Box::new);
     Ok(())
 }
 

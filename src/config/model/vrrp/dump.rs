@@ -165,11 +165,11 @@ fn tracking(d: &mut Dump, t: &Tracking) {
 }
 
 fn notifies(d: &mut Dump, n: &super::instance::NotifyScripts) {
-    script_kv(d, "notify_master", n.master.as_ref());
-    script_kv(d, "notify_backup", n.backup.as_ref());
-    script_kv(d, "notify_fault", n.fault.as_ref());
-    script_kv(d, "notify_stop", n.stop.as_ref());
-    script_kv(d, "notify", n.generic.as_ref());
+    script_kv(d, "notify_master", n.master.as_deref());
+    script_kv(d, "notify_backup", n.backup.as_deref());
+    script_kv(d, "notify_fault", n.fault.as_deref());
+    script_kv(d, "notify_stop", n.stop.as_deref());
+    script_kv(d, "notify", n.generic.as_deref());
 }
 
 fn sync_group(d: &mut Dump, g: &SyncGroup) {
@@ -199,7 +199,7 @@ fn instance(d: &mut Dump, i: &Instance, lvs_sync: Option<&LvsSyncInterface>) {
         script_kv(
             d,
             "notify_master_rx_lower_pri",
-            i.notify_master_rx_lower_pri.as_ref(),
+            i.notify_master_rx_lower_pri.as_deref(),
         );
         match &i.notify_deleted_script {
             Some(s) => dump_line(d, "notify_deleted", s),

@@ -117,16 +117,16 @@ pub struct Garp {
 /// Notify scripts shared by instances and sync groups.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NotifyScripts {
-    pub master: Option<Script>,
-    pub backup: Option<Script>,
-    pub fault: Option<Script>,
-    pub stop: Option<Script>,
+    pub master: Option<Box<Script>>,
+    pub backup: Option<Box<Script>>,
+    pub fault: Option<Box<Script>>,
+    pub stop: Option<Box<Script>>,
     /// `notify`: called for every state with the type, name, state and priority appended.
-    pub generic: Option<Script>,
+    pub generic: Option<Box<Script>>,
 }
 
 impl NotifyScripts {
-    pub fn slot(&mut self, kw: &str) -> Option<&mut Option<Script>> {
+    pub fn slot(&mut self, kw: &str) -> Option<&mut Option<Box<Script>>> {
         match kw {
             "notify_master" => Some(&mut self.master),
             "notify_backup" => Some(&mut self.backup),
@@ -146,7 +146,7 @@ impl NotifyScripts {
             &mut self.generic,
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|s| s.as_deref_mut())
     }
 }
 
@@ -207,8 +207,8 @@ pub struct Instance {
     pub notify: NotifyScripts,
     /// `notify_deleted`: report DELETED rather than FAULT when removed by a reload.
     pub notify_deleted: bool,
-    pub notify_deleted_script: Option<Script>,
-    pub notify_master_rx_lower_pri: Option<Script>,
+    pub notify_deleted_script: Option<Box<Script>>,
+    pub notify_master_rx_lower_pri: Option<Box<Script>>,
     pub smtp_alert: bool,
     pub notify_priority_changes: bool,
     pub sync_group: Option<String>,

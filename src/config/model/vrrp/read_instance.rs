@@ -98,8 +98,8 @@ pub struct Draft {
     pub notify_priority_changes: Option<bool>,
     pub notify: NotifyScripts,
     pub notify_deleted: bool,
-    pub notify_deleted_script: Option<Script>,
-    pub notify_master_rx_lower_pri: Option<Script>,
+    pub notify_deleted_script: Option<Box<Script>>,
+    pub notify_master_rx_lower_pri: Option<Box<Script>>,
     pub vmac: VmacDraft,
     pub checksum: ChecksumCompat,
     pub debug: u8,
@@ -796,7 +796,7 @@ fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(
 fn notify_into(
     ctx: &mut Ctx,
     c: &Node,
-    slot: &mut Option<Script>,
+    slot: &mut Option<Box<Script>>,
     iname: &str,
     global: &Global,
 ) -> Result<(), Fatal> {
@@ -807,7 +807,7 @@ fn notify_into(
         ctx.error(c.loc, msg);
         return Ok(());
     }
-    *slot = script::parse(ctx, c, "notify", global)?;
+    *slot = script::parse(ctx, c, "notify", global)?.map(Box::new);
     Ok(())
 }
 
@@ -822,7 +822,7 @@ fn notify_deleted(ctx: &mut Ctx, c: &Node, d: &mut Draft, global: &Global) -> Re
         return Ok(());
     }
     if c.nargs() > 0 {
-        d.notify_deleted_script = script::parse(ctx, c, "notify", global)?;
+        d.notify_deleted_script = script::parse(ctx, c, "notify", global)?.map(Box::new);
     }
     d.notify_deleted = true;
     Ok(())

@@ -117,7 +117,7 @@ fn keyword(
                     );
                     ctx.error(c.loc, msg);
                 } else {
-                    *slot = script::parse(ctx, c, "notify", global)?;
+                    *slot = script::parse(ctx, c, "notify", global)?.map(Box::new);
                 }
             }
         }

@@ -7,8 +7,9 @@
 
 /// Longest logical configuration line, in bytes. keepalived itself splits lines at 1023 bytes.
 pub const MAX_LINE_LEN: usize = 16 * 1024;
-/// Largest single configuration file, in bytes.
-pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+/// Bytes of a configuration file read at a time (files are read line by line, so their size
+/// does not bound memory).
+pub const CONFIG_READ_BUFFER: usize = 64 * 1024;
 /// Deepest nesting of `include` directives (the main file is depth 1).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
 /// Most files a whole configuration may consist of, main file and includes together.

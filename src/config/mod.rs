@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod defs;
 pub mod diag;
 pub mod dump;
+pub mod file_lines;
 pub mod glob;
 pub mod host;
 pub mod line_text;

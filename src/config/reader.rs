@@ -6,11 +6,12 @@
 //! `~SEQ`/`~LST` lines, and splits `{`/`}` into lines of their own, counting brace depth.
 //! Every line carries the file and line it came from.
 
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use super::defs::{parse_lst, parse_seq, Defs, Env, Multi, Seq, Subst};
 use super::diag::{Diagnostics, Level, Loc};
+use super::file_lines::{FileLine, FileLines};
 use super::glob;
 use super::line_text::LineText;
 use super::text::{decomment, split_brace, tokenize};
@@ -115,10 +116,7 @@ const SPECIAL: [bool; 256] = {
 
 struct OpenFile {
     id: u32,
-    text: String,
-    /// The file contains NUL bytes: lines must be cut at them.
-    has_nul: bool,
-    pos: usize,
+    input: FileLines,
     line: u32,
     dir: String,
     canon: PathBuf,
@@ -378,11 +376,6 @@ impl<'d> Reader<'d> {
                 self.diags.report(at, Level::GeneralError, msg);
                 continue;
             }
-            if meta.as_ref().map_or(0, |m| m.len()) > limits::MAX_FILE_SIZE {
-                let msg = format!("Configuration file '{name}' is larger than MAX_FILE_SIZE ({} bytes) - skipping", limits::MAX_FILE_SIZE);
-                self.diags.report(at, Level::GeneralError, msg);
-                continue;
-            }
             if self.diags.files.len() >= limits::MAX_CONFIG_FILES
                 && !self.diags.files.contains(&name)
             {
@@ -393,8 +386,8 @@ impl<'d> Reader<'d> {
                 self.diags.report(at, Level::GeneralError, msg);
                 continue;
             }
-            let data = match fs::read(&name) {
-                Ok(d) => d,
+            let input = match File::open(&name) {
+                Ok(f) => FileLines::new(f),
                 Err(e) => {
                     let msg = format!(
                         "Configuration file '{name}' open problem ({}) - skipping",
@@ -409,14 +402,9 @@ impl<'d> Reader<'d> {
                 .map_or_else(|| "/".to_string(), |p| p.to_string_lossy().into_owned());
             let id = file_id(self.diags, &name);
             if let Some(frame) = self.stack.last_mut() {
-                // One UTF-8 check per file; invalid bytes become U+FFFD.
-                let text = String::from_utf8(data)
-                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 frame.cur = Some(OpenFile {
                     id,
-                    has_nul: text.contains('\0'),
-                    text,
-                    pos: 0,
+                    input,
                     line: 0,
                     dir,
                     canon,
@@ -449,25 +437,25 @@ impl<'d> Reader<'d> {
                 }
                 return Source::End;
             };
-            if f.pos >= f.text.len() {
+            let Some(FileLine { text, len }) = f.input.next_line() else {
                 if self.end_file() {
                     continue;
                 }
                 return Source::End;
-            }
-            let rest = &f.text[f.pos..];
-            let len = rest.find('\n').unwrap_or(rest.len());
-            let mut text = &rest[..len];
-            f.pos += len + 1;
+            };
             f.line += 1;
             let loc = Loc {
                 file: f.id,
                 line: f.line,
             };
             self.last_loc = loc;
-            // C reads stop at a NUL byte.
-            if f.has_nul {
-                text = text.split('\0').next().unwrap_or("");
+            if len > limits::MAX_LINE_LEN {
+                let msg = format!(
+                    "line is {len} bytes long, more than MAX_LINE_LEN ({}) - ignoring it",
+                    limits::MAX_LINE_LEN
+                );
+                self.diags.report(loc, Level::GeneralError, msg);
+                continue;
             }
             let text = text.trim_end_matches('\r');
             if text.is_empty() {
@@ -477,15 +465,6 @@ impl<'d> Reader<'d> {
                         def.multiline = false;
                     }
                 }
-                continue;
-            }
-            if text.len() > limits::MAX_LINE_LEN {
-                let msg = format!(
-                    "line is {} bytes long, more than MAX_LINE_LEN ({}) - ignoring it",
-                    text.len(),
-                    limits::MAX_LINE_LEN
-                );
-                self.diags.report(loc, Level::GeneralError, msg);
                 continue;
             }
             let text = text.trim_matches([' ', '\t']);
@@ -984,10 +963,19 @@ mod tests {
 
     #[test]
     fn long_lines_and_garbage_do_not_panic() {
+        // One line longer than the limit, one longer than a read block.
         let mut text = "x".repeat(limits::MAX_LINE_LEN + 1);
-        text.push_str("\nok\n\u{0}\u{1}\u{ff}{\"\n");
+        text.push_str("\nok\n");
+        text.push_str(&"y".repeat(4 * limits::CONFIG_READ_BUFFER));
+        text.push_str("\nok2\n\u{0}\u{1}\u{ff}{\"\n");
         let (l, d) = lines(&text, "n");
-        assert_eq!(l[0], "ok");
-        assert!(d.list.iter().any(|x| x.msg.contains("MAX_LINE_LEN")));
+        assert_eq!(l[..2], ["ok", "ok2"]);
+        let long: Vec<u32> = d
+            .list
+            .iter()
+            .filter(|x| x.msg.contains("MAX_LINE_LEN"))
+            .map(|x| x.loc.line)
+            .collect();
+        assert_eq!(long, [1, 3]);
     }
 }

@@ -6,6 +6,9 @@
 //! and checked as keepalived's VRRP process does at start-up; the model holds the effective
 //! values the VRRP state machine runs with.
 
+use std::collections::HashSet;
+use std::rc::Rc;
+
 mod complete;
 mod conflicts;
 mod dump;
@@ -126,6 +129,8 @@ impl Ifaces {
 pub struct Builder {
     vrrp: Vrrp,
     drafts: Vec<Draft>,
+    /// Their names, for the duplicate check.
+    names: HashSet<Rc<str>>,
     groups: Vec<GroupDraft>,
     ifaces: Ifaces,
     /// State of address, route and rule lines, carried in file order.
@@ -140,6 +145,7 @@ impl Default for Builder {
         Builder {
             vrrp: Vrrp::default(),
             drafts: Vec::new(),
+            names: HashSet::new(),
             groups: Vec::new(),
             ifaces: Ifaces::default(),
             lines: LineEnv::new(None),
@@ -322,6 +328,7 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
                     processes: &v.track_processes,
                 },
                 earlier: &r.drafts,
+                names: &r.names,
                 alloc: AllocDefaults::from(global),
             };
             let d = read_instance::read(
@@ -340,7 +347,10 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
                 "vrrp_instance",
                 "MAX_VRRP_INSTANCES",
             );
-            r.drafts.extend(d.filter(|_| fits));
+            if let Some(d) = d.filter(|_| fits) {
+                r.names.insert(Rc::clone(&d.name));
+                r.drafts.push(d);
+            }
         }
         _ => {}
     }

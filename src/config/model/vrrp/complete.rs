@@ -46,7 +46,9 @@ pub fn complete_all(
     };
     let mut done: Vec<(Instance, IfTracker)> = Vec::with_capacity(drafts.len());
     for d in drafts {
-        let group = groups.iter().find(|g| g.members.contains(&d.name));
+        let group = groups
+            .iter()
+            .find(|g| g.members.iter().any(|m| **m == *d.name));
         let c = complete_instance(ctx, &mut env, d, group)?;
         done.push(c);
     }
@@ -124,7 +126,7 @@ fn set_groups(
         let mut members = Vec::new();
         let mut owners_only: Option<bool> = None;
         for (name, loc) in names {
-            let Some(d) = drafts.iter().find(|d| &d.name == name) else {
+            let Some(d) = drafts.iter().find(|d| *d.name == **name) else {
                 let msg = format!(
                     "Virtual router {name} specified in sync group {} doesn't exist - ignoring",
                     g.name
@@ -402,7 +404,7 @@ fn assemble(
     group: Option<&SyncGroup>,
 ) -> Instance {
     Instance {
-        name: d.name,
+        name: d.name.to_string(),
         loc: d.loc,
         vrid: d.vrid.unwrap_or(0),
         family: p.family,
@@ -535,7 +537,7 @@ fn unicast(ctx: &mut Ctx, d: &Draft) -> (bool, bool) {
         "unicast_fault_no_peer",
     ]
     .iter()
-    .find_map(|k| d.at.get(k).copied())
+    .find_map(|k| d.last_at(k))
     .unwrap_or(d.loc);
     if d.fault_no_peer {
         let msg = format!(

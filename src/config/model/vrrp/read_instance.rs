@@ -1,8 +1,9 @@
 //! Reading a `vrrp_instance` block into a [`Draft`], keyword by keyword in file order as
 //! keepalived's handlers do, with their messages and quirks.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use super::instance::{
     AuthType, ChecksumCompat, Family, InitialState, LvsSyncInterface, NotifyScripts, UnicastPeer,
@@ -52,11 +53,13 @@ impl AllocDefaults {
 /// A `vrrp_instance` block as read, before keepalived's completion and checks.
 #[derive(Clone, Debug)]
 pub struct Draft {
-    pub name: String,
+    /// Shared, as every keyword's messages name the instance.
+    pub name: Rc<str>,
     pub loc: Loc,
     pub end: Loc,
-    /// Where each keyword last appeared, to place validation messages.
-    pub at: HashMap<&'static str, Loc>,
+    /// Where each keyword appeared, in order, to place validation messages (a list: it is
+    /// written for every keyword and read only when something is reported).
+    at: Vec<(&'static str, Loc)>,
     pub family: Option<Family>,
     pub version: Option<Version>,
     pub vrid: Option<u8>,
@@ -107,12 +110,12 @@ pub struct Draft {
 }
 
 impl Draft {
-    fn new(name: String, node: &Node, alloc: AllocDefaults) -> Draft {
+    fn new(name: &str, node: &Node, alloc: AllocDefaults) -> Draft {
         Draft {
-            name,
+            name: name.into(),
             loc: node.loc,
             end: node.end,
-            at: HashMap::new(),
+            at: Vec::with_capacity(node.children.len()),
             family: None,
             version: None,
             vrid: None,
@@ -164,7 +167,16 @@ impl Draft {
 
     /// Where keyword `kw` last appeared, else the instance line.
     pub fn at(&self, kw: &str) -> Loc {
-        self.at.get(kw).copied().unwrap_or(self.loc)
+        self.last_at(kw).unwrap_or(self.loc)
+    }
+
+    /// Where `kw` last appeared, if it did.
+    pub fn last_at(&self, kw: &str) -> Option<Loc> {
+        self.at
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == kw)
+            .map(|&(_, loc)| loc)
     }
 
     /// Sets the family if still open; false (the caller reports) when it differs.
@@ -186,6 +198,7 @@ pub struct Env<'a> {
     pub defined: Defined<'a>,
     /// Instances read before this one (for VMAC names).
     pub earlier: &'a [Draft],
+    pub names: &'a HashSet<Rc<str>>,
     pub alloc: AllocDefaults,
 }
 
@@ -203,13 +216,13 @@ pub fn read(
         return Ok(None);
     }
     let name = node.arg(0).unwrap_or_default();
-    if env.earlier.iter().any(|d| d.name == name) {
+    if env.names.contains(name) {
         ctx.error(node.loc, format!("vrrp instance {name} already defined"));
         return Ok(None);
     }
-    let mut d = Draft::new(name.to_string(), node, env.alloc);
+    let mut d = Draft::new(name, node, env.alloc);
     for c in &node.children {
-        d.at.insert(c.kw, c.loc);
+        d.at.push((c.kw, c.loc));
         keyword(ctx, ifaces, c, &mut d, env, lines, lvs_sync)?;
     }
     end_of_block(ctx, &mut d);
@@ -241,14 +254,14 @@ fn link_keyword(
     env: &Env,
     lines: &mut LineEnv,
 ) -> Result<bool, Fatal> {
-    let iname = d.name.clone();
+    let iname = Rc::clone(&d.name);
     match c.kw {
         "use_vmac" => {
             let taken = |n: &str| {
                 env.earlier
                     .iter()
                     .find(|o| o.vmac.name.as_deref() == Some(n))
-                    .map(|o| o.name.clone())
+                    .map(|o| o.name.to_string())
             };
             let host = ctx.host;
             let known = |n: &str| ifaces.known(host, n);
@@ -350,7 +363,7 @@ fn link_keyword(
 
 /// VRRP protocol values: identity, priority, timers, preemption, authentication, GARPs.
 fn protocol_keyword(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<bool, Fatal> {
-    let iname = d.name.clone();
+    let iname = Rc::clone(&d.name);
     match c.kw {
         "state" => state(ctx, c, d)?,
         "virtual_router_id" => {
@@ -485,7 +498,7 @@ fn tracking_keyword(
     env: &Env,
     lvs_sync: &mut Option<LvsSyncInterface>,
 ) -> Result<bool, Fatal> {
-    let iname = d.name.clone();
+    let iname = Rc::clone(&d.name);
     match c.kw {
         "dont_track_primary" => d.dont_track_primary = true,
         "track_interface" | "track_script" | "track_file" | "track_process" => {
@@ -639,7 +652,7 @@ fn src_ip(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
 
 fn mcast_dst(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
     let v = ctx::arg(c, 0)?;
-    let iname = d.name.clone();
+    let iname = Rc::clone(&d.name);
     let Some(a) = value::ip_prefix_stripped(v) else {
         let msg = format!("({iname}) malformed mcast dest address {v}. Skipping...");
         ctx.error(c.loc, msg);
@@ -695,7 +708,7 @@ fn version(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
 }
 
 fn unicast_peer(ctx: &mut Ctx, d: &mut Draft, line: &Line) {
-    let iname = d.name.clone();
+    let iname = Rc::clone(&d.name);
     let Some(first) = line.first() else {
         return;
     };
@@ -940,7 +953,7 @@ fn garp_extra_if(ctx: &mut Ctx, c: &Node, d: &mut Draft) {
 
 fn authentication(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
     for a in &c.children {
-        d.at.insert(a.kw, a.loc);
+        d.at.push((a.kw, a.loc));
         let v = ctx::arg(a, 0)?;
         match a.kw {
             "auth_type" => match v {

@@ -47,7 +47,7 @@ for bin in keepalived "$OURS"; do
     printf '%s -t: exit %s\n' "$(basename "$bin")" "$(ip netns exec "$NS" "$bin" -t -f "$CONF" >/dev/null 2>&1; echo $?)"
 done
 
-ip netns exec "$NS" hyperfine -N -i --warmup 2 --runs 10 --export-json "$WORK/result.json" \
+ip netns exec "$NS" hyperfine -N -i --warmup 3 --runs 30 --export-json "$WORK/result.json" \
     -n keepalived "keepalived -t -f $CONF" \
     -n keepalived-rs "$OURS -t -f $CONF" >/dev/null
 

@@ -1,11 +1,12 @@
 //! keepalived-rs: a drop-in replacement for keepalived.
 //!
 //! The protocol cores are sans-IO: they take `now` and an input and push actions; only the
-//! runtime performs IO. This crate currently holds the configuration front end (`config`) and
-//! the command line (`cli`).
+//! runtime performs IO. This crate currently holds the configuration front end (`config`), the
+//! command line (`cli`) and the VRRP wire format and authentication (`vrrp`).
 
 pub mod cli;
 pub mod config;
 pub mod limits;
 pub mod sys;
 pub mod time;
+pub mod vrrp;

@@ -1,0 +1,202 @@
+//! What the VRRP core asks the runtime to do: plain values pushed into a caller-owned list
+//! of fixed capacity. The core never performs IO; the runtime executes these in order.
+
+use super::msg::Msg;
+
+/// A VRRP instance: its index in `config::model::vrrp::Vrrp::instances`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(pub u16);
+/// A sync group: its index in `Vrrp::sync_groups`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupId(pub u16);
+/// A `vrrp_script`: its index in `Vrrp::scripts`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScriptId(pub u16);
+/// A `track_file`: its index in `Vrrp::track_files`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u16);
+/// A `vrrp_track_process`: its index in `Vrrp::track_processes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProcessId(pub u16);
+/// An interface the core knows by name (instances' interfaces and tracked ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IfaceId(pub u16);
+/// A receive socket of the pool (interface, family, protocol, group or unicast source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SockId(pub u16);
+
+/// The state named in a notification (scripts, FIFO, SMTP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifyState {
+    Master,
+    Backup,
+    Fault,
+    Stop,
+    Deleted,
+}
+
+impl NotifyState {
+    /// The word keepalived passes to `notify` scripts and writes to the FIFO.
+    pub fn word(self) -> &'static str {
+        match self {
+            NotifyState::Master => "MASTER",
+            NotifyState::Backup => "BACKUP",
+            NotifyState::Fault => "FAULT",
+            NotifyState::Stop => "STOP",
+            NotifyState::Deleted => "DELETED",
+        }
+    }
+}
+
+/// Who a notification is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Instance(InstanceId),
+    Group(GroupId),
+}
+
+/// Signals the core asks the runtime to send to a running `vrrp_script` (its process group).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Term,
+    Kill,
+}
+
+/// One advertisement to send. The IP ID and AH sequence number are taken when the core
+/// decides to send (as keepalived updates them when it builds the packet), so
+/// `Router::emit_advert` turns this into the same bytes for every destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendAdvert {
+    pub instance: InstanceId,
+    pub priority: u8,
+    /// IPv4 identification field (never 0).
+    pub ip_id: u16,
+    /// AH sequence number (auth_type AH only; 0 otherwise).
+    pub ah_seq: u32,
+    /// The source address when it was decided (it may be gone when the runtime sends).
+    pub src: Option<std::net::IpAddr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send an advertisement to the multicast group, or to every unicast peer.
+    SendAdvert(SendAdvert),
+    /// Add the instance's VIPs, eVIPs, virtual routes and rules (and the no_accept firewall
+    /// rules when it has them), in that order.
+    AddAddresses(InstanceId),
+    /// Remove its virtual rules, routes, VIPs and eVIPs (and firewall rules), and drop any
+    /// gratuitous ARPs still queued for it.
+    RemoveAddresses(InstanceId),
+    /// `rounds` rounds of gratuitous ARP / unsolicited NA: each round one message for every
+    /// VIP, then every eVIP.
+    Garp { instance: InstanceId, rounds: u32 },
+    /// One gratuitous ARP / NA for the instance's own source address (a unicast instance
+    /// leaving FAULT refreshes its peers' neighbour caches).
+    GarpSource(InstanceId),
+    /// Run the `vrrp_script` now; report its end with `Router::script_result`.
+    RunScript(ScriptId),
+    /// Signal the running script (timeout).
+    KillScript { script: ScriptId, signal: Signal },
+    /// The instance or group entered `state`: run `notify_<state>`, then `notify` with
+    /// `INSTANCE|GROUP name STATE priority`, then write the FIFO line (keepalived's order).
+    Notify {
+        target: Target,
+        state: NotifyState,
+        priority: u8,
+    },
+    /// A MASTER received a lower-priority advert: `notify_master_rx_lower_pri` and the FIFO
+    /// event `MASTER_RX_LOWER_PRI`.
+    MasterRxLowerPri { instance: InstanceId, priority: u8 },
+    /// The effective priority changed (FIFO `MASTER_PRIORITY`/`BACKUP_PRIORITY` when
+    /// `notify_priority_changes` is set).
+    PriorityChanged {
+        instance: InstanceId,
+        priority: u8,
+        master: bool,
+    },
+    /// A log line, in keepalived's words.
+    Log(Msg),
+}
+
+/// The actions of one call into the core. Its capacity is fixed when it is made; what does
+/// not fit is counted, never stored, so the list never allocates after start-up.
+#[derive(Debug)]
+pub struct Actions {
+    list: Vec<Action>,
+    dropped: usize,
+}
+
+impl Actions {
+    pub fn with_capacity(cap: usize) -> Actions {
+        Actions {
+            list: Vec::with_capacity(cap),
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, a: Action) {
+        if self.list.len() < self.list.capacity() {
+            self.list.push(a);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub fn log(&mut self, m: Msg) {
+        self.push(Action::Log(m));
+    }
+
+    pub fn as_slice(&self) -> &[Action] {
+        &self.list
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Action> {
+        self.list.iter()
+    }
+
+    /// Actions that did not fit since the last `clear`.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.dropped = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Actions {
+    type Item = &'a Action;
+    type IntoIter = std::slice::Iter<'a, Action>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_list_counts_what_it_drops_and_never_grows() {
+        let mut a = Actions::with_capacity(2);
+        let cap = a.list.capacity();
+        for _ in 0..cap + 3 {
+            a.push(Action::AddAddresses(InstanceId(0)));
+        }
+        assert_eq!(a.len(), cap);
+        assert_eq!(a.dropped(), 3);
+        assert_eq!(a.list.capacity(), cap);
+        a.clear();
+        assert!(a.is_empty());
+        assert_eq!(a.dropped(), 0);
+    }
+}

@@ -62,6 +62,8 @@ static-test:
 bench: build
 	$(call apt,keepalived hyperfine iproute2)
 	tests/bench/config_test.sh target/release/keepalived-rs
+	$(CARGO) run -q --release --example vrrp_bench
+	tests/bench/vrrp_keepalived_cpu.sh
 
 # The main job. Until the VRRP runtime exists: check and dump the shipped example
 # configuration in a network namespace that has its interface.

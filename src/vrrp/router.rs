@@ -852,3 +852,266 @@ impl Names for Router {
         self.ifaces.get(usize::from(id.0)).map_or("?", |f| &f.name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::super::wire::{emit_ipv4_advert, Addrs, AdvertRepr, AuthField, Ipv4Fields};
+    use super::*;
+    use crate::config::model::vrrp::Version;
+
+    #[test]
+    fn ipv6_adverts_arrive_without_a_header_and_are_checked_by_hop_limit_and_cast() {
+        let mut r = router(
+            "vrrp_instance V6 {
+                interface eth0
+                virtual_router_id 51
+                priority 100
+                virtual_ipaddress {
+                    fe80::100/64
+                }
+            }",
+        );
+        let mut out = actions(&r);
+        let me: IpAddr = ip("fe80::1");
+        r.interface_address(at(0), "eth0", Family::V6, Some(me), &mut out);
+        r.start(at(0), &mut out);
+        assert_eq!(r.instances()[0].state(), State::Backup);
+        let vips = [ip("fe80::100")];
+        let repr = AdvertRepr {
+            version: Version::V3,
+            vrid: 51,
+            priority: 200,
+            adver_int: Duration::from_secs(1),
+            addrs: Addrs::List(&vips),
+            auth: super::super::wire::AuthField::None,
+        };
+        let mut buf = [0u8; 64];
+        let n = repr.emit(Family::V6, None, &mut buf).expect("emits");
+        let mut rx = Received {
+            bytes: &buf[..n],
+            src: ip("fe80::2"),
+            hop_limit: Some(255),
+            multicast: true,
+        };
+        out.clear();
+        r.handle_advert(secs(1), SockId(0), &rx, &mut out);
+        assert_eq!(r.instances()[0].stats().advert_rcvd, 1);
+        assert_eq!(r.instances()[0].master_addr(), Some(ip("fe80::2")));
+        rx.hop_limit = Some(1);
+        r.handle_advert(secs(2), SockId(0), &rx, &mut out);
+        assert_eq!(r.instances()[0].stats().ip_ttl_err, 1);
+        rx.multicast = false;
+        out.clear();
+        r.handle_advert(secs(3), SockId(0), &rx, &mut out);
+        assert_eq!(
+            logs(&r, &out),
+            ["(V6) discarding unicast packet on multicast instance"]
+        );
+    }
+
+    fn unicast_advert(src: &str, dst: &str, vrid: u8, priority: u8, old: bool) -> Vec<u8> {
+        let vips = [ip("10.0.0.100")];
+        let repr = AdvertRepr {
+            version: Version::V3,
+            vrid,
+            priority,
+            adver_int: Duration::from_secs(1),
+            addrs: Addrs::List(&vips),
+            auth: AuthField::None,
+        };
+        let fields = Ipv4Fields {
+            src: src.parse().expect("src"),
+            dst: dst.parse().expect("dst"),
+            ttl: 255,
+            id: 1,
+        };
+        let mut buf = [0u8; 128];
+        let n = emit_ipv4_advert(&repr, &fields, None, old, &mut buf).expect("emits");
+        buf[..n].to_vec()
+    }
+
+    fn unicast_pair() -> Router {
+        let pair = |name: &str, peer: &str| {
+            format!(
+                "vrrp_instance {name} {{
+                    interface eth0
+                    virtual_router_id 5
+                    version 3
+                    unicast_src_ip 10.0.0.1
+                    unicast_peer {{
+                        {peer}
+                    }}
+                    virtual_ipaddress {{
+                        10.0.0.100/24
+                    }}
+                }}\n"
+            )
+        };
+        let mut r = router(&(pair("U1", "10.0.0.2") + &pair("U2", "10.0.0.3")));
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        r
+    }
+
+    #[test]
+    fn unicast_instances_sharing_a_vrid_are_told_apart_by_their_peers() {
+        let mut r = unicast_pair();
+        assert_eq!(r.sockets().len(), 1);
+        let mut out = actions(&r);
+        deliver(
+            &mut r,
+            secs(1),
+            &unicast_advert("10.0.0.3", "10.0.0.1", 5, 200, false),
+            &mut out,
+        );
+        assert_eq!(r.instances()[0].stats().advert_rcvd, 0);
+        assert_eq!(r.instances()[1].stats().advert_rcvd, 1);
+        deliver(
+            &mut r,
+            secs(2),
+            &unicast_advert("10.0.0.2", "10.0.0.1", 5, 200, false),
+            &mut out,
+        );
+        assert_eq!(r.instances()[0].stats().advert_rcvd, 1);
+        deliver(
+            &mut r,
+            secs(3),
+            &unicast_advert("10.0.0.9", "10.0.0.1", 5, 200, false),
+            &mut out,
+        );
+        let rcvd: u64 = r.instances().iter().map(|i| i.stats().advert_rcvd).sum();
+        assert_eq!(rcvd, 2, "a stranger's advert reaches neither");
+    }
+
+    #[test]
+    fn a_peer_with_the_old_unicast_checksum_switches_ours_too() {
+        let mut r = unicast_pair();
+        let mut out = actions(&r);
+        let old = unicast_advert("10.0.0.2", "10.0.0.1", 5, 200, true);
+        deliver(&mut r, secs(1), &old, &mut out);
+        assert_eq!(
+            logs(&r, &out),
+            ["(U1) Setting unicast VRRPv3 checksum to old version"]
+        );
+        assert_eq!(r.instances()[0].stats().advert_rcvd, 1);
+        // Our adverts now carry the old checksum (224.0.0.18 in the pseudo-header).
+        let a = SendAdvert {
+            instance: InstanceId(0),
+            priority: 200,
+            ip_id: 1,
+            ah_seq: 0,
+            src: r.instances()[0].source(),
+        };
+        let mut buf = [0u8; 128];
+        let e = r.emit_advert(&a, 0, &mut buf).expect("emits");
+        assert_eq!(e.dst, ip("10.0.0.2"));
+        let old_form = unicast_advert("10.0.0.1", "10.0.0.2", 5, 200, true);
+        let new_form = unicast_advert("10.0.0.1", "10.0.0.2", 5, 200, false);
+        assert_eq!(buf[..e.len], old_form[..]);
+        assert_ne!(buf[..e.len], new_form[..]);
+    }
+
+    #[test]
+    fn losing_the_interface_address_is_fault_and_regaining_it_recovers() {
+        let mut r = router(&fsm_conf());
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        out.clear();
+        r.interface_address(secs(1), "eth0", Family::V4, None, &mut out);
+        assert_eq!(r.instances()[0].state(), State::Fault);
+        assert_eq!(r.instances()[0].source(), None);
+        r.interface_address(secs(2), "eth0", Family::V4, Some(ip("10.0.0.7")), &mut out);
+        assert_eq!(r.instances()[0].state(), State::Backup);
+        assert_eq!(r.instances()[0].source(), Some(ip("10.0.0.7")));
+    }
+
+    #[test]
+    fn without_an_address_an_instance_starts_in_fault() {
+        let mut r = router(&fsm_conf());
+        let mut out = actions(&r);
+        r.interface_address(at(0), "eth0", Family::V4, None, &mut out);
+        r.start(at(0), &mut out);
+        assert_eq!(
+            logs(&r, &out)[..2],
+            [
+                "(VI_1) entering FAULT state (no IPv4 address for interface)",
+                "(VI_1) entering FAULT state",
+            ]
+        );
+    }
+
+    fn fsm_conf() -> String {
+        "vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            priority 150
+            garp_lower_prio_repeat 2
+            garp_lower_prio_delay 3
+            virtual_ipaddress {
+                10.0.0.100/24
+            }
+        }"
+        .to_string()
+    }
+
+    #[test]
+    fn a_master_hearing_a_lower_priority_refreshes_arp_twice() {
+        let mut r = router(&fsm_conf());
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        run_until(&mut r, secs(4), &mut out);
+        out.clear();
+        deliver(
+            &mut r,
+            at(4_500_000),
+            &v2("10.0.0.2", 51, 100, &["10.0.0.100"]),
+            &mut out,
+        );
+        assert!(lines(&r, &out).contains(&"garp VI_1 x2".to_string()));
+        out.clear();
+        // The second lower-priority burst at 4.5 + 3 s; the master's own second burst at
+        // 3.414062 + 5 s.
+        run_until(&mut r, at(8_500_000), &mut out);
+        let garps: Vec<String> = lines(&r, &out)
+            .into_iter()
+            .filter(|l| l.starts_with("garp"))
+            .collect();
+        assert_eq!(garps, ["garp VI_1 x2", "garp VI_1 x5"]);
+    }
+
+    #[test]
+    fn stop_notifies_instances_then_groups() {
+        let mut r = router(
+            "vrrp_sync_group G1 {
+                group {
+                    VI_1
+                }
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                virtual_ipaddress {
+                    10.0.0.100/24
+                }
+            }",
+        );
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        out.clear();
+        r.stop(secs(1), &mut out);
+        assert_eq!(
+            lines(&r, &out),
+            ["notify INSTANCE VI_1 STOP 100", "notify GROUP G1 STOP 0"]
+        );
+        out.clear();
+        r.handle_timeout(secs(9), &mut out);
+        deliver(
+            &mut r,
+            secs(9),
+            &v2("10.0.0.2", 51, 100, &["10.0.0.100"]),
+            &mut out,
+        );
+        assert!(out.is_empty(), "nothing runs after stop");
+    }
+}

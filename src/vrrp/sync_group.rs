@@ -33,9 +33,9 @@ impl Group {
         }
     }
 
-    /// The index of member `k`.
+    /// The instance index of member `k` (`k < members.len()`).
     pub(super) fn member(&self, k: usize) -> usize {
-        self.members.get(k).map_or(usize::MAX, |m| usize::from(m.0))
+        usize::from(self.members[k].0)
     }
 
     pub fn name(&self) -> &str {
@@ -86,7 +86,7 @@ impl Fsm {
         }
         for k in 0..self.groups[g].members.len() {
             let m = self.groups[g].member(k);
-            if m != i && self.insts.get(m).is_some_and(|o| o.want != State::Master) {
+            if m != i && self.insts[m].want != State::Master {
                 let inst = &mut self.insts[i];
                 inst.ms_down_timer = inst.down_interval();
                 self.arm(i, now);

@@ -72,6 +72,13 @@ pub const MAX_EMAIL_RECIPIENTS: usize = 32;
 /// Most `nexthop` entries in one route (a multipath route is one netlink message).
 pub const MAX_NEXTHOPS_PER_ROUTE: usize = 32;
 
+/// Actions one call into the VRRP core may push, per instance, sync group or tracking script
+/// (a state change with its log lines, addresses, GARPs and notifications, more than twice
+/// over for a sync group's cascade), on top of a fixed base: the runtime sizes its
+/// `vrrp::action::Actions` list with `Router::action_capacity()`, computed from these.
+pub const VRRP_ACTIONS_PER_OBJECT: usize = 48;
+pub const VRRP_ACTIONS_BASE: usize = 64;
+
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINE_LEN", MAX_LINE_LEN),
@@ -103,4 +110,6 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_SCRIPT_ARGS", MAX_SCRIPT_ARGS),
     ("MAX_EMAIL_RECIPIENTS", MAX_EMAIL_RECIPIENTS),
     ("MAX_NEXTHOPS_PER_ROUTE", MAX_NEXTHOPS_PER_ROUTE),
+    ("VRRP_ACTIONS_PER_OBJECT", VRRP_ACTIONS_PER_OBJECT),
+    ("VRRP_ACTIONS_BASE", VRRP_ACTIONS_BASE),
 ];

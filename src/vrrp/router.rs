@@ -19,6 +19,7 @@ use super::tx::{self, EmitError, Emitted};
 use super::wire::{PROTO_AH, PROTO_VRRP};
 use crate::config::model::global::Global;
 use crate::config::model::vrrp::{AuthType, Family, Instance as InstanceConfig, Transport, Vrrp};
+use crate::limits;
 use crate::time::{Duration, Instant};
 
 /// A receive socket keepalived would open: per interface, family, protocol and multicast
@@ -229,7 +230,8 @@ impl Router {
 
     /// How many actions one call may push, at most: size the [`Actions`] list with this.
     pub fn action_capacity(&self) -> usize {
-        64 + 48 * self.fsm.insts.len() + 8 * self.fsm.groups.len() + 4 * self.scripts.len()
+        let objects = self.fsm.insts.len() + self.fsm.groups.len() + self.scripts.len();
+        limits::VRRP_ACTIONS_BASE + limits::VRRP_ACTIONS_PER_OBJECT * objects
     }
 
     pub fn instances(&self) -> &[Instance] {

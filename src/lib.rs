@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod limits;
+pub mod net;
 pub mod sys;
 pub mod time;
 pub mod vrrp;

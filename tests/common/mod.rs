@@ -145,3 +145,81 @@ impl Drop for SecureDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Two network namespaces joined by a veth pair: `eth0` in each, up, with IPv6 duplicate
+/// address detection off so addresses are usable at once. Both are deleted on drop.
+pub struct NetnsPair {
+    pub a: String,
+    pub b: String,
+}
+
+impl NetnsPair {
+    pub fn new(tag: &str) -> NetnsPair {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{}-{n}", std::process::id());
+        let pair = NetnsPair {
+            a: format!("ka-{tag}-a{id}"),
+            b: format!("ka-{tag}-b{id}"),
+        };
+        for ns in [&pair.a, &pair.b] {
+            pair.must(&["ip", "netns", "add", ns]);
+            for conf in ["all", "default"] {
+                let dad = format!("echo 0 > /proc/sys/net/ipv6/conf/{conf}/accept_dad");
+                pair.must(&["ip", "netns", "exec", ns, "sh", "-c", &dad]);
+            }
+        }
+        pair.must(&[
+            "ip", "-n", &pair.a, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
+            "netns", &pair.b,
+        ]);
+        for ns in [&pair.a, &pair.b] {
+            pair.must(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+            pair.must(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
+        }
+        pair
+    }
+
+    /// Runs a command; a failure fails the test.
+    pub fn must(&self, args: &[&str]) {
+        let out = sh(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for NetnsPair {
+    fn drop(&mut self) {
+        let _ = sh(&["ip", "netns", "del", &self.a]);
+        let _ = sh(&["ip", "netns", "del", &self.b]);
+    }
+}
+
+/// Runs `f` with the calling thread inside network namespace `name`, so sockets and
+/// interface lookups made there belong to it; the thread returns to its own namespace
+/// afterwards, on every path.
+pub fn in_netns<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    use std::os::fd::AsRawFd;
+    struct Back(std::fs::File);
+    impl Drop for Back {
+        fn drop(&mut self) {
+            // SAFETY: setns with a namespace descriptor we opened.
+            let r = unsafe { libc::setns(self.0.as_raw_fd(), libc::CLONE_NEWNET) };
+            if r != 0 {
+                // A thread stuck in a test namespace must not run other tests.
+                std::process::abort();
+            }
+        }
+    }
+    let back = Back(std::fs::File::open("/proc/thread-self/ns/net").expect("own namespace"));
+    let target = std::fs::File::open(format!("/run/netns/{name}")).expect("namespace");
+    // SAFETY: setns with a namespace descriptor we opened.
+    let r = unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) };
+    assert_eq!(r, 0, "setns {name}: {}", std::io::Error::last_os_error());
+    let out = f();
+    drop(back);
+    out
+}

@@ -78,6 +78,10 @@ pub const MAX_NEXTHOPS_PER_ROUTE: usize = 32;
 /// `vrrp::action::Actions` list with `Router::action_capacity()`, computed from these.
 pub const VRRP_ACTIONS_PER_OBJECT: usize = 48;
 pub const VRRP_ACTIONS_BASE: usize = 64;
+/// Most gratuitous ARPs / unsolicited NAs waiting for their interface's
+/// `vrrp_garp_interval` / `vrrp_gna_interval` at once (`net::garp::Pacer`); more are counted
+/// and not sent.
+pub const MAX_GARP_QUEUE: usize = 16_384;
 
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
@@ -112,4 +116,5 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_NEXTHOPS_PER_ROUTE", MAX_NEXTHOPS_PER_ROUTE),
     ("VRRP_ACTIONS_PER_OBJECT", VRRP_ACTIONS_PER_OBJECT),
     ("VRRP_ACTIONS_BASE", VRRP_ACTIONS_BASE),
+    ("MAX_GARP_QUEUE", MAX_GARP_QUEUE),
 ];

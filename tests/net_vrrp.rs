@@ -7,10 +7,9 @@ mod common;
 
 use std::net::IpAddr;
 use std::os::fd::RawFd;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use common::{in_netns, system_ready, NetnsPair};
+use common::{in_netns, scratch_dir, system_ready, Keepalived, NetnsPair};
 use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::model::vrrp::Family;
 use keepalived_rs::config::{self, Config, LoadOptions};
@@ -21,15 +20,6 @@ use keepalived_rs::vrrp::instance::State;
 use keepalived_rs::vrrp::router::Router;
 use keepalived_rs::vrrp::rx::Packet;
 use keepalived_rs::vrrp::tx::MAX_ADVERT_LEN;
-
-fn scratch_dir(tag: &str) -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ka-{tag}-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
 
 /// The configuration as the daemon would load it (interface eth0 exists).
 fn load(text: &str) -> Config {
@@ -302,63 +292,6 @@ fn adverts_cross_a_veth_and_are_accepted() {
             ttl,
             multicast,
         });
-    }
-}
-
-/// Debian's keepalived, run in a namespace and stopped (TERM, then KILL) on drop.
-struct Keepalived {
-    child: Child,
-    dir: std::path::PathBuf,
-}
-
-impl Keepalived {
-    fn start(ns: &str, conf: &str) -> Keepalived {
-        let dir = scratch_dir("net-ka");
-        let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-        std::fs::write(path("keepalived.conf"), conf).expect("write configuration");
-        let log = std::fs::File::create(path("log")).expect("log file");
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                ns,
-                "/usr/sbin/keepalived",
-                "-P",
-                "-n",
-                "-l",
-                "-D",
-            ])
-            .args(["-f", &path("keepalived.conf")])
-            .args(["-p", &path("keepalived.pid"), "-r", &path("vrrp.pid")])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .expect("start keepalived");
-        Keepalived { child, dir }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Keepalived {
-    fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signals our own child, which has not been reaped yet.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let until = StdInstant::now() + StdDuration::from_secs(5);
-        while StdInstant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                let _ = std::fs::remove_dir_all(&self.dir);
-                return;
-            }
-            std::thread::sleep(StdDuration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -3,10 +3,13 @@
 //! - `vrrp_sock` — the VRRP core's socket pool: raw IP protocol 112 (51 with AH) sockets per
 //!   interface, family, protocol and group or unicast source; receive into
 //!   `vrrp::rx::Received`, send what `Router::emit_advert` built.
-//! - `ifinfo` — the few interface facts the sockets need (index, MAC, IFF_NOARP, IPv6
+//! - `garp` — gratuitous ARP and unsolicited neighbour advertisements on AF_PACKET, and the
+//!   `Pacer` that spaces them per interface (`vrrp_garp_interval`, `vrrp_gna_interval`).
+//! - `ifinfo` — the few interface facts these need (index, MAC, IFF_NOARP, IPv6
 //!   forwarding).
 //! - `fd` — the libc calls they share: sockets, options, EINTR.
 
 mod fd;
+pub mod garp;
 pub mod ifinfo;
 pub mod vrrp_sock;

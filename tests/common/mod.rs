@@ -223,3 +223,63 @@ pub fn in_netns<T>(name: &str, f: impl FnOnce() -> T) -> T {
     drop(back);
     out
 }
+
+/// A fresh scratch directory under the system's temporary directory.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ka-{tag}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Debian's keepalived running VRRP only (`-P -n -l -D`) in namespace `ns`, its pid files
+/// and log in a scratch directory; stopped on drop (TERM, then KILL after 5 s).
+pub struct Keepalived {
+    child: std::process::Child,
+    dir: PathBuf,
+}
+
+impl Keepalived {
+    pub fn start(ns: &str, conf: &str) -> Keepalived {
+        let dir = scratch_dir("ka-run");
+        let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
+        std::fs::write(path("keepalived.conf"), conf).expect("write configuration");
+        let log = std::fs::File::create(path("log")).expect("log file");
+        let ka = ["/usr/sbin/keepalived", "-P", "-n", "-l", "-D"];
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(ka)
+            .args(["-f", &path("keepalived.conf")])
+            .args(["-p", &path("keepalived.pid"), "-r", &path("vrrp.pid")])
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start keepalived");
+        Keepalived { child, dir }
+    }
+
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Keepalived {
+    fn drop(&mut self) {
+        use std::time::{Duration, Instant};
+        // SAFETY: kill only signals; the pid is our own child, not yet reaped.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,9 +1,15 @@
 //! The VRRP raw sockets on the real kernel, in two network namespaces joined by a veth pair:
 //! an advert a `Router` emits in A, sent by `VrrpSockets` there, arrives at the sockets in B
 //! with its source, TTL or hop limit, cast and bytes intact and is accepted by B's `Router`;
-//! and Debian's keepalived as MASTER in A is heard by our sockets and core as its BACKUP.
+//! Debian's keepalived as MASTER in A is heard by our sockets and core as its BACKUP; and
+//! once open, sending and receiving adverts and GARPs allocates nothing (this binary counts
+//! allocations per thread).
 
 mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::net::IpAddr;
 use std::os::fd::RawFd;
@@ -13,8 +19,10 @@ use common::{in_netns, scratch_dir, system_ready, Keepalived, NetnsPair};
 use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::model::vrrp::Family;
 use keepalived_rs::config::{self, Config, LoadOptions};
+use keepalived_rs::net::garp::{Announce, Announcer, Intervals, LaneId, Pacer};
+use keepalived_rs::net::ifinfo;
 use keepalived_rs::net::vrrp_sock::{VrrpSockets, RECV_BUF_LEN};
-use keepalived_rs::time::Instant;
+use keepalived_rs::time::{Duration, Instant};
 use keepalived_rs::vrrp::action::{Action, Actions, SendAdvert, SockId};
 use keepalived_rs::vrrp::instance::State;
 use keepalived_rs::vrrp::router::Router;
@@ -49,6 +57,43 @@ fn instance(prio: u8, body: &str) -> String {
         }}\n"
     )
 }
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
+// on memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("address")
@@ -382,4 +427,139 @@ fn debian_keepalived_is_heard_as_master_ipv6() {
             fe80::100/64
         }";
     backup_of_keepalived("IPv6 v3", Family::V6, body);
+}
+
+#[test]
+fn sending_and_receiving_allocate_nothing() {
+    if !system_ready(&["ip"]) {
+        return;
+    }
+    let net = NetnsPair::new("alloc");
+    for (ns, v4, v6) in [
+        (&net.a, "10.9.4.1/24", "fe80::1/64"),
+        (&net.b, "10.9.4.2/24", "fe80::2/64"),
+    ] {
+        net.must(&["ip", "-n", ns, "addr", "add", v4, "dev", "eth0"]);
+        net.must(&["ip", "-n", ns, "addr", "add", v6, "dev", "eth0", "nodad"]);
+    }
+    let text = |prio: u8| {
+        format!(
+            "vrrp_instance V4 {{
+                interface eth0
+                virtual_router_id 1
+                priority {prio}
+                authentication {{
+                    auth_type AH
+                    auth_pass secret
+                }}
+                virtual_ipaddress {{
+                    10.9.4.100/24
+                }}
+            }}
+            vrrp_instance V6 {{
+                interface eth0
+                virtual_router_id 2
+                priority {prio}
+                virtual_ipaddress {{
+                    fe80::100/64
+                }}
+            }}"
+        )
+    };
+    let mut a = Side::new(&text(200));
+    let mut b = Side::new(&text(100));
+    let sa = in_netns(&net.a, || a.open());
+    let mut sb = in_netns(&net.b, || b.open());
+    let (announcer, link) = in_netns(&net.a, || {
+        let g = Announcer::open().expect("AF_PACKET socket");
+        (g, ifinfo::link("eth0").expect("eth0"))
+    });
+    let srcs = [(Family::V4, ip("10.9.4.1")), (Family::V6, ip("fe80::1"))];
+    let mut out = Actions::with_capacity(a.router.action_capacity());
+    for (f, src) in srcs {
+        a.router
+            .interface_address(at(0), "eth0", f, Some(src), &mut out);
+    }
+    let mut bout = Actions::with_capacity(b.router.action_capacity());
+    b.router
+        .interface_address(at(0), "eth0", Family::V4, Some(ip("10.9.4.2")), &mut bout);
+    b.router
+        .interface_address(at(0), "eth0", Family::V6, Some(ip("fe80::2")), &mut bout);
+    b.router.start(at(0), &mut bout);
+    let gap = Intervals {
+        garp: Duration::from_micros(15),
+        gna: Duration::from_micros(15),
+    };
+    let mut pacer = Pacer::new(&[gap], 64);
+    let mut garps = 0;
+    let mut packet = [0u8; MAX_ADVERT_LEN];
+    let mut buf = vec![0u8; RECV_BUF_LEN];
+    let fds: Vec<(SockId, RawFd)> = sb.fds().collect();
+    let mut received = 0;
+
+    COUNTING.with(|c| c.set(true));
+    for n in 0..20u16 {
+        for (k, (_, src)) in srcs.iter().enumerate() {
+            let advert = SendAdvert {
+                instance: keepalived_rs::vrrp::action::InstanceId(k as u16),
+                priority: 200,
+                ip_id: n + 1,
+                ah_seq: u32::from(n) + 1,
+                src: Some(*src),
+            };
+            let e = a
+                .router
+                .emit_advert(&advert, 0, &mut packet)
+                .expect("emits");
+            sa.send(advert.instance, &e, &packet[..e.len])
+                .expect("send");
+        }
+        for &(sock, fd) in &fds {
+            if !readable(fd, 1000) {
+                continue;
+            }
+            while let Some(rx) = sb.recv(sock, &mut buf).expect("recv") {
+                bout.clear();
+                b.router
+                    .handle_advert(at(u64::from(n) * 1000 + 1), sock, &rx, &mut bout);
+                received += 1;
+            }
+        }
+        let now = at(u64::from(n) * 10);
+        for addr in [ip("10.9.4.100"), ip("fe80::100")] {
+            let m = Announce {
+                instance: keepalived_rs::vrrp::action::InstanceId(0),
+                lane: LaneId(0),
+                ifindex: link.index,
+                addr,
+            };
+            if let Some(m) = pacer.offer(now, m) {
+                assert!(announcer.send(&link, m.addr, false).expect("GARP"));
+                garps += 1;
+            }
+            while let Some(m) = pacer.due(now) {
+                assert!(announcer.send(&link, m.addr, false).expect("GARP"));
+                garps += 1;
+            }
+        }
+    }
+    COUNTING.with(|c| c.set(false));
+
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed),
+        0,
+        "allocations on the hot paths"
+    );
+    assert!(received >= 38, "only {received} adverts arrived");
+    assert!(
+        garps >= 20 && pacer.queued() > 0,
+        "{garps} GARPs, the pacer queued none"
+    );
+    let rcvd: u64 = b
+        .router
+        .instances()
+        .iter()
+        .map(|i| i.stats().advert_rcvd)
+        .sum();
+    assert_eq!(rcvd, received);
 }

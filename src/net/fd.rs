@@ -127,10 +127,10 @@ pub fn sockaddr_in6(addr: Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {
     }
 }
 
-/// Link-local unicast and link-scope multicast addresses need an interface to mean anything.
+/// Link-local unicast addresses need an interface to mean anything, and so do link- and
+/// interface-local multicast groups; keepalived scopes every multicast group, as we do.
 pub fn needs_scope(a: &Ipv6Addr) -> bool {
-    let s = a.segments()[0];
-    (s & 0xffc0) == 0xfe80 || (a.is_multicast() && (s & 0x000f) == 2)
+    (a.segments()[0] & 0xffc0) == 0xfe80 || a.is_multicast()
 }
 
 /// `bind(2)` to `addr`; IPv6 link-scope addresses are scoped to `ifindex`.
@@ -171,12 +171,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn link_scope_is_link_local_unicast_and_link_scope_multicast() {
+    fn link_local_unicast_and_multicast_are_scoped() {
         let scoped = |s: &str| needs_scope(&s.parse().expect("address"));
         assert!(scoped("fe80::1"));
         assert!(scoped("febf::1"));
         assert!(scoped("ff02::12"));
-        assert!(!scoped("ff05::12"));
+        assert!(scoped("ff05::12"));
         assert!(!scoped("2001:db8::1"));
         assert!(!scoped("fec0::1"));
     }

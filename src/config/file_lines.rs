@@ -47,7 +47,7 @@ impl FileLines {
             }
         }
         let rest = &self.text[self.pos..];
-        let len = rest.find('\n').unwrap_or(rest.len());
+        let len = find_newline(rest.as_bytes()).unwrap_or(rest.len());
         self.pos += len + 1;
         let mut text = &rest[..len];
         if self.has_nul {
@@ -122,6 +122,30 @@ impl FileLines {
     }
 }
 
+/// The first `\n` in `b`, eight bytes at a time (lines are short, the text to search is
+/// the rest of a whole block).
+fn find_newline(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    const NL: u64 = ONES * b'\n' as u64;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut w = [0; 8];
+        w.copy_from_slice(chunk);
+        // A byte of `x` is zero where `chunk` has a newline; the lowest flagged byte is
+        // the first zero (higher flags may be false).
+        let x = u64::from_le_bytes(w) ^ NL;
+        let zero = x.wrapping_sub(ONES) & !x & HIGH;
+        if zero != 0 {
+            return Some(at + zero.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder().iter().position(|&c| c == b'\n');
+    tail.map(|i| at + i)
+}
+
 enum Refill {
     Text,
     /// A line longer than `MAX_LINE_LEN`, skipped: its length.
@@ -189,6 +213,19 @@ mod tests {
             first_diff.map(|i| (i, &got[i].1, &want[i].1))
         );
         assert_eq!(got.len(), want.len());
+    }
+
+    #[test]
+    fn newlines_found_eight_bytes_at_a_time() {
+        for len in 0..40 {
+            for nl in 0..=len {
+                let mut b = vec![b'x'; len];
+                b.extend_from_slice(b"\n\xff\n");
+                b[nl] = b'\n';
+                assert_eq!(find_newline(&b), Some(nl));
+            }
+            assert_eq!(find_newline(&vec![0x8a; len]), None);
+        }
     }
 
     #[test]

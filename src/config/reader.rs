@@ -14,7 +14,7 @@ use super::diag::{Diagnostics, Level, Loc};
 use super::file_lines::{FileLine, FileLines};
 use super::glob;
 use super::line_text::LineText;
-use super::text::{decomment, split_brace, tokenize};
+use super::text::{decomment, is_plain, split_brace, split_plain, tokenize};
 use super::words::{WordIter, Words};
 use crate::limits;
 
@@ -94,8 +94,9 @@ impl Line {
 }
 
 /// What the reader's sources yielded.
-#[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
+    /// A plain line from a file, already made the next logical line.
+    Line(Line),
     /// A line with no comment, quote, escape or definition, trimmed: nothing to process.
     Plain,
     /// Any other line, still to be processed.
@@ -103,16 +104,27 @@ enum Source {
     End,
 }
 
-/// Bytes that keep a line from being plain (`@` and `~` count only at its start).
-const SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = matches!(i as u8, b'!' | b'#' | b'"' | b'\\' | b'$');
-        i += 1;
+/// Text left over after a brace split off a line: the next line to read.
+#[derive(Default)]
+struct Residue {
+    /// Empty if none.
+    text: String,
+    /// It is plain (see `Source::Plain`).
+    plain: bool,
+}
+
+impl Residue {
+    /// Keeps `text`; `from_plain` if it came from a plain line.
+    fn set(&mut self, text: &str, from_plain: bool) {
+        if text.is_empty() {
+            return;
+        }
+        self.text.push_str(text);
+        // Processing a plain line's residue changes nothing unless it is a conditional or
+        // a ~SEQ/~LST line.
+        self.plain = from_plain && is_plain(text);
     }
-    t
-};
+}
 
 struct OpenFile {
     id: u32,
@@ -140,8 +152,7 @@ pub struct Reader<'d> {
     defs: Defs,
     seqs: Vec<Seq>,
     multi: Multi,
-    /// Text left over after a brace split off a line (empty if none).
-    residue: String,
+    residue: Residue,
     /// The line being read, kept between lines for its capacity.
     buf: String,
     collecting: Option<usize>,
@@ -170,7 +181,7 @@ impl<'d> Reader<'d> {
             defs: Defs::new(seed),
             seqs: Vec::new(),
             multi: Multi::default(),
-            residue: String::new(),
+            residue: Residue::default(),
             buf: String::new(),
             collecting: None,
             open_blocks: Vec::new(),
@@ -428,7 +439,8 @@ impl<'d> Reader<'d> {
         !self.stack.is_empty()
     }
 
-    /// Reads the next non-empty, decommented physical line into `out`.
+    /// Reads the next non-empty, decommented physical line into `out`. A plain line is made
+    /// the next logical line at once (`Source::Line`) unless definitions are being collected.
     fn read_file_line(&mut self, out: &mut String) -> Source {
         loop {
             let Some(f) = self.stack.last_mut().and_then(|fr| fr.cur.as_mut()) else {
@@ -457,7 +469,7 @@ impl<'d> Reader<'d> {
                 self.diags.report(loc, Level::GeneralError, msg);
                 continue;
             }
-            let text = text.trim_end_matches('\r');
+            let text = trim_end_bytes(text, |c| c == b'\r');
             if text.is_empty() {
                 if let Some(idx) = self.collecting.take() {
                     let def = self.defs.get_mut(idx);
@@ -467,12 +479,23 @@ impl<'d> Reader<'d> {
                 }
                 continue;
             }
-            let text = text.trim_matches([' ', '\t']);
-            let special = text.bytes().any(|b| SPECIAL[usize::from(b)]);
-            if !special && !text.starts_with(['@', '~']) {
-                if text.is_empty() {
-                    continue;
-                }
+            let text = trim_end_bytes(text, |c| c == b' ' || c == b'\t');
+            let start = text.bytes().position(|c| c != b' ' && c != b'\t');
+            let text = &text[start.unwrap_or(text.len())..];
+            if text.is_empty() {
+                continue;
+            }
+            let direct = self.collecting.is_none()
+                && !matches!(text.as_bytes().first(), Some(b'@' | b'~'))
+                && !text.as_bytes().starts_with(b"include");
+            if let Some(split) = direct.then(|| split_plain(text)).flatten() {
+                let (words, head_len, residue) = split;
+                let head = &text[..head_len];
+                self.residue.set(residue.unwrap_or_default(), true);
+                count_brace(&mut self.open_blocks, self.diags, head, loc);
+                return Source::Line(Line::new(LineText::new(head), words, loc));
+            }
+            if is_plain(text) {
                 out.clear();
                 out.push_str(text);
                 return Source::Plain;
@@ -506,10 +529,14 @@ impl<'d> Reader<'d> {
     /// The next raw line from the highest-priority source: text left over from a brace split,
     /// an active `~SEQ`, a multi-line definition, or the files.
     fn next_source(&mut self, buf: &mut String) -> Source {
-        if !self.residue.is_empty() {
+        if !self.residue.text.is_empty() {
             // Swapped, not copied: both buffers keep their capacity.
-            std::mem::swap(buf, &mut self.residue);
-            return Source::Text;
+            std::mem::swap(buf, &mut self.residue.text);
+            return if self.residue.plain {
+                Source::Plain
+            } else {
+                Source::Text
+            };
         }
         if self.seqs.len() > self.multi.seq_depth && self.count_expansion() {
             let Some(seq) = self.seqs.last_mut() else {
@@ -715,12 +742,13 @@ impl<'d> Reader<'d> {
     }
 
     fn next_line_in(&mut self, buf: &mut String) -> Option<Line> {
-        loop {
+        let plain = loop {
             buf.clear();
-            let source = self.next_source(buf);
-            if source == Source::End {
-                return None;
-            }
+            let source = match self.next_source(buf) {
+                Source::End => return None,
+                Source::Line(line) => return Some(line),
+                s => s,
+            };
             if let Some(idx) = self.collecting {
                 let (text, more) = match buf.strip_suffix('\\') {
                     Some(t) => (format!("{}\n", t.trim_end_matches([' ', '\t'])), true),
@@ -738,22 +766,27 @@ impl<'d> Reader<'d> {
                 }
                 continue;
             }
-            if source == Source::Text {
+            if matches!(source, Source::Text) {
                 self.process(buf);
             }
             if !buf.is_empty() && !self.include(buf) {
-                break;
+                break matches!(source, Source::Plain);
             }
-        }
-        let (head_len, residue) = split_brace(buf);
-        self.residue.push_str(residue.unwrap_or_default());
+        };
+        let (words, head_len, unmatched) = match plain.then(|| split_plain(buf)).flatten() {
+            Some((words, head_len, residue)) => {
+                self.residue.set(residue.unwrap_or_default(), true);
+                (words, head_len, false)
+            }
+            None => {
+                let (head_len, residue) = split_brace(buf);
+                self.residue.set(residue.unwrap_or_default(), false);
+                let (words, unmatched) = tokenize(&buf[..head_len]);
+                (words, head_len, unmatched)
+            }
+        };
         let head = &buf[..head_len];
-        if head == "{" {
-            self.open_blocks.push(self.last_loc);
-        } else if head == "}" && self.open_blocks.pop().is_none() {
-            self.report(Level::UnexpectedEob, "Extra '}' found");
-        }
-        let (words, unmatched) = tokenize(head);
+        count_brace(&mut self.open_blocks, self.diags, head, self.last_loc);
         if unmatched {
             self.report(Level::UnmatchedQuote, format!("Unmatched quote: '{head}'"));
         }
@@ -763,6 +796,22 @@ impl<'d> Reader<'d> {
             loc: self.last_loc,
         })
     }
+}
+
+/// Counts a brace line into `open_blocks`, reporting a `}` with none open.
+#[inline]
+fn count_brace(open_blocks: &mut Vec<Loc>, diags: &mut Diagnostics, head: &str, loc: Loc) {
+    if head == "{" {
+        open_blocks.push(loc);
+    } else if head == "}" && open_blocks.pop().is_none() {
+        diags.report(loc, Level::UnexpectedEob, "Extra '}' found");
+    }
+}
+
+/// `s` without the trailing bytes matching `f` (ASCII bytes, so the cut is a char boundary).
+fn trim_end_bytes(s: &str, f: impl Fn(u8) -> bool) -> &str {
+    let end = s.bytes().rposition(|c| !f(c)).map_or(0, |e| e + 1);
+    &s[..end]
 }
 
 fn file_id(diags: &mut Diagnostics, name: &str) -> u32 {

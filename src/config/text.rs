@@ -113,6 +113,93 @@ pub fn tokenize(line: &str) -> (Words, bool) {
     }
 }
 
+/// What a byte is to [`split_plain`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Word,
+    White,
+    Brace,
+    /// Makes a line more than words and braces: a comment, quote, escape or definition.
+    Special,
+}
+
+const CLASS: [Class; 256] = {
+    let mut t = [Class::Word; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = match i as u8 {
+            b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'\x0b' => Class::White,
+            b'{' | b'}' => Class::Brace,
+            b'!' | b'#' | b'"' | b'\\' | b'$' => Class::Special,
+            _ => Class::Word,
+        };
+        i += 1;
+    }
+    t
+};
+
+fn class(b: u8) -> Class {
+    CLASS[usize::from(b)]
+}
+
+/// Whether `line` is plain: no comment, quote, escape or definition, nothing for the
+/// reader to process (a line starting with `@` or `~` is not plain either).
+pub fn is_plain(line: &str) -> bool {
+    !line.starts_with(['@', '~']) && no_special(line)
+}
+
+fn no_special(s: &str) -> bool {
+    !s.bytes().any(|b| class(b) == Class::Special)
+}
+
+/// A plain line split as [`split_brace`] and then [`tokenize`] split it, in one pass (with
+/// no quotes, words are the runs of non-white bytes and the first brace splits the line):
+/// the words of the head, the head length and the residue. None if a byte is special.
+pub fn split_plain(line: &str) -> Option<(Words, usize, Option<&str>)> {
+    let b = line.as_bytes();
+    let mut words = Words::default();
+    if matches!(b.first(), Some(b'{' | b'}')) {
+        words.push(0, 1);
+        let rest = trim_blanks(&line[1..]);
+        return no_special(rest).then(|| (words, 1, (!rest.is_empty()).then_some(rest)));
+    }
+    let mut i = 0;
+    loop {
+        while i < b.len() && class(b[i]) == Class::White {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && class(b[i]) == Class::Word {
+            i += 1;
+        }
+        if i > start {
+            words.push(start, i);
+        }
+        let Some(&c) = b.get(i) else {
+            return Some((words, trim_end_blanks(line).len(), None));
+        };
+        match class(c) {
+            Class::Brace => {
+                let head_len = trim_end_blanks(&line[..i]).len();
+                let rest = trim_end_blanks(&line[i..]);
+                return no_special(rest).then_some((words, head_len, Some(rest)));
+            }
+            Class::Special => return None,
+            Class::Word | Class::White => {}
+        }
+    }
+}
+
+/// `s` without trailing spaces and tabs.
+fn trim_end_blanks(s: &str) -> &str {
+    let b = s.as_bytes();
+    let end = b
+        .iter()
+        .rposition(|c| *c != b' ' && *c != b'\t')
+        .map_or(0, |e| e + 1);
+    &s[..end]
+}
+
 /// Splits a line into words the way keepalived re-reads script command lines: `"..."` and
 /// `'...'` quote (and may join with adjacent text), `\` escapes (`\n`, `\t`, `\xHH`, octal,
 /// `\cX` ...). Returns None on an unterminated quote or a trailing lone `\`.
@@ -290,6 +377,39 @@ mod tests {
         );
         assert!(tokenize_quoted_escaped("'open").is_none());
         assert!(tokenize_quoted_escaped("end\\").is_none());
+    }
+
+    #[test]
+    fn plain_split_is_split_brace_then_tokenize() {
+        for l in [
+            "vrrp_instance VI_1 {",
+            "{ 10.0.0.1 }",
+            "10.0.0.1 }",
+            "}",
+            "}}",
+            "a  ",
+            "a{b",
+            "\x0c{",
+            "a \x0c{ b\t",
+            "{\t \x0b",
+            "  a\x0b b\r",
+            "",
+            "é ü{x",
+        ] {
+            let (n, r) = split_brace(l);
+            let (w, _) = tokenize(&l[..n]);
+            let (pw, pn, pr) = split_plain(l).unwrap();
+            assert_eq!((pn, pr), (n, r), "{l:?}");
+            assert_eq!(
+                pw.iter(l).collect::<Vec<_>>(),
+                w.iter(l).collect::<Vec<_>>()
+            );
+        }
+        assert!(split_plain("a $b {").is_none());
+        assert!(split_plain("a { # b").is_none());
+        assert!(split_plain("{ a ! b").is_none());
+        assert!(split_plain("a \"b\"").is_none());
+        assert!(is_plain("a { b") && !is_plain("a { # b") && !is_plain("@x a"));
     }
 
     #[test]

@@ -11,7 +11,26 @@ use super::diag::{Level, Loc};
 /// Returns the value (saturated) and whether the whole token was consumed. An empty token
 /// reads as 0, as in C.
 fn strto(s: &str) -> (i128, bool, bool) {
-    strto_bytes(s.bytes())
+    match digits(s.as_bytes()) {
+        Some(v) => (i128::from(v), true, false),
+        None => strto_bytes(s.bytes()),
+    }
+}
+
+/// The value of a plain run of 1 to 19 decimal digits (never more than `u64::MAX`): the
+/// common case of [`strto`], without its iterator.
+fn digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    Some(v)
 }
 
 /// [`strto`] over bytes, so that a number spread over pieces needs no copy.
@@ -39,6 +58,21 @@ fn strto_bytes(bytes: impl Iterator<Item = u8>) -> (i128, bool, bool) {
         return (0, false, false);
     }
     (if neg { -v } else { v }, it.next().is_none(), overflow)
+}
+
+/// [`strto_bytes`] over `int_part`, `frac` and zeros up to `places` fractional digits, read
+/// as one number as keepalived does; plain digits without an iterator.
+fn decimal_digits(int_part: &[u8], frac: &[u8], places: usize) -> (i128, bool, bool) {
+    let pad = places.saturating_sub(frac.len());
+    let part = |b: &[u8]| if b.is_empty() { Some(0) } else { digits(b) };
+    if int_part.len() + frac.len() + pad <= 19 {
+        if let (Some(i), Some(f)) = (part(int_part), part(frac)) {
+            let v = (i * 10u64.pow(frac.len() as u32) + f) * 10u64.pow(pad as u32);
+            return (i128::from(v), true, false);
+        }
+    }
+    let pad = std::iter::repeat(b'0').take(pad);
+    strto_bytes(int_part.iter().chain(frac).copied().chain(pad))
 }
 
 /// What C `strtol(s, _, 10)` converts, narrowed to `int` as keepalived stores it: the value
@@ -104,13 +138,16 @@ pub fn unsigned64(
     max: u64,
     range_name: &str,
 ) -> Option<u64> {
-    let (v, whole, overflow) = strto(s);
-    let trimmed = s.trim_start_matches(super::text::is_ws);
     let type_max = if range_name == "unsigned integer" {
         u64::from(u32::MAX)
     } else {
         u64::MAX
     };
+    if let Some(v) = digits(s.as_bytes()).filter(|v| (min..=max.min(type_max)).contains(v)) {
+        return Some(v);
+    }
+    let (v, whole, overflow) = strto(s);
+    let trimmed = s.trim_start_matches(super::text::is_ws);
     if trimmed.starts_with('-') {
         ctx.report(loc, Level::InvalidNumber, format!("negative number '{s}'"));
     } else if !whole {
@@ -189,10 +226,7 @@ fn decimal_read(
         round_up = frac[places] as i8 >= b'5' as i8;
         frac = &frac[..places];
     }
-    // keepalived reads int_part, frac and padding zeros as one number.
-    let pad = std::iter::repeat(b'0').take(places - frac.len());
-    let digits = int_part.iter().chain(frac).copied().chain(pad);
-    let (v, whole, overflow) = strto_bytes(digits);
+    let (v, whole, overflow) = decimal_digits(int_part, frac, places);
     let v = v + i128::from(round_up);
     if !whole {
         ctx.report(loc, Level::InvalidNumber, format!("invalid number '{s}'"));
@@ -252,7 +286,30 @@ pub fn ip(s: &str) -> Option<IpAddr> {
     if s.contains(':') {
         s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
     } else {
-        s.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+        ipv4(s).map(IpAddr::V4)
+    }
+}
+
+/// `s.parse::<Ipv4Addr>()`, with the usual dotted quad read directly: four groups of one
+/// to three digits, no leading zero, each at most 255 (exactly what std accepts).
+pub fn ipv4(s: &str) -> Option<Ipv4Addr> {
+    let b = s.as_bytes();
+    let mut octets = [0u8; 4];
+    let mut groups = b.split(|&c| c == b'.');
+    for o in &mut octets {
+        match groups.next() {
+            Some(g) if g.len() <= 3 && !(g.len() > 1 && g[0] == b'0') => {
+                match digits(g).and_then(|v| u8::try_from(v).ok()) {
+                    Some(v) => *o = v,
+                    None => return s.parse().ok(),
+                }
+            }
+            _ => return s.parse().ok(),
+        }
+    }
+    match groups.next() {
+        None => Some(Ipv4Addr::from(octets)),
+        Some(_) => s.parse().ok(),
     }
 }
 
@@ -332,6 +389,51 @@ mod tests {
         assert_eq!(strtol_as_int("abc"), 0);
         assert_eq!(strtol_as_int(" -7"), -7);
         assert_eq!(strtol_as_int("4294967297"), 1);
+    }
+
+    #[test]
+    fn fast_readers_agree_with_the_general_ones() {
+        let words = [
+            "0",
+            "7",
+            "255",
+            "256",
+            "01",
+            "5",
+            "12345678901234567890",
+            "9999999999999",
+            "99999999999999",
+            "+3",
+            " 3",
+            "3 ",
+            "",
+            "1e3",
+            "00",
+            "1.2.3.4",
+            "10.0.0.1",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "0.0.0.0",
+            "1.2.3.04",
+            "1.2.3.4 ",
+            "\u{661}.2.3.4",
+        ];
+        for w in words {
+            assert_eq!(strto(w), strto_bytes(w.bytes()), "{w:?}");
+            assert_eq!(ipv4(w), w.parse::<Ipv4Addr>().ok(), "{w:?}");
+            for frac in ["", "5", "123456", "x"] {
+                for places in [0, 2, 6] {
+                    let f = &frac.as_bytes()[..frac.len().min(places)];
+                    let pad = std::iter::repeat(b'0').take(places - f.len());
+                    let general = strto_bytes(w.bytes().chain(f.iter().copied()).chain(pad));
+                    assert_eq!(decimal_digits(w.as_bytes(), f, places), general, "{w:?}");
+                }
+            }
+        }
     }
 
     #[test]

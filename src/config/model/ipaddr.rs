@@ -171,7 +171,7 @@ pub(crate) fn parse_ip(
         addr_text = a;
     }
     let addr = match family {
-        Family::Inet => addr_text.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
+        Family::Inet => value::ipv4(addr_text).map(IpAddr::V4),
         Family::Inet6 => addr_text.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
     };
     match addr {

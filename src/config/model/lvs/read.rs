@@ -1,7 +1,7 @@
 //! Value readers with keepalived's checker-side rules: lenient timers, optional booleans,
 //! `IP [PORT]` pairs, hex strings; and the `SSL` block.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 use super::{HexPattern, Ssl};
 use crate::config::ctx::Ctx;
@@ -86,12 +86,20 @@ pub fn sockaddr(ctx: &mut Ctx, loc: Loc, ip: &str, port: Option<&str>) -> Option
 
 /// The address part of `sockaddr`, without a port.
 pub fn address(ip: &str) -> Option<IpAddr> {
-    let end = ip.find('-').or_else(|| ip.find('/')).unwrap_or(ip.len());
-    let text = ip.get(..end)?;
-    if ip.contains(':') {
+    let (mut dash, mut slash, mut colon) = (None, None, false);
+    for (i, c) in ip.bytes().enumerate() {
+        match c {
+            b'-' if dash.is_none() => dash = Some(i),
+            b'/' if slash.is_none() => slash = Some(i),
+            b':' => colon = true,
+            _ => {}
+        }
+    }
+    let text = ip.get(..dash.or(slash).unwrap_or(ip.len()))?;
+    if colon {
         text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
     } else {
-        text.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+        value::ipv4(text).map(IpAddr::V4)
     }
 }
 

@@ -31,58 +31,64 @@ pub struct Kw {
     pub name: &'static str,
     pub kind: Kind,
     pub support: Support,
+    /// `key(name)`, so that a lookup compares names only where the keys agree.
+    key: u64,
 }
 
-const fn leaf(name: &'static str) -> Kw {
+/// A number equal for equal names and different for most others: the length and bytes
+/// at five places.
+const fn key(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let n = b.len();
+    if n == 0 {
+        return 0;
+    }
+    (n as u64 & 0xff)
+        | (b[0] as u64) << 8
+        | (b[n / 3] as u64) << 16
+        | (b[n / 2] as u64) << 24
+        | (b[2 * n / 3] as u64) << 32
+        | (b[n - 1] as u64) << 40
+}
+
+const fn kw(name: &'static str, kind: Kind, support: Support) -> Kw {
     Kw {
         name,
-        kind: Kind::Leaf,
-        support: Support::Yes,
+        kind,
+        support,
+        key: key(name),
     }
+}
+const fn leaf(name: &'static str) -> Kw {
+    kw(name, Kind::Leaf, Support::Yes)
 }
 const fn no(name: &'static str) -> Kw {
-    Kw {
-        name,
-        kind: Kind::Leaf,
-        support: Support::No,
-    }
+    kw(name, Kind::Leaf, Support::No)
 }
 const fn values(name: &'static str) -> Kw {
-    Kw {
-        name,
-        kind: Kind::Values,
-        support: Support::Yes,
-    }
+    kw(name, Kind::Values, Support::Yes)
 }
 const fn values_no(name: &'static str) -> Kw {
-    Kw {
-        name,
-        kind: Kind::Values,
-        support: Support::No,
-    }
+    kw(name, Kind::Values, Support::No)
 }
 const fn block(name: &'static str, sub: &'static [&'static [Kw]]) -> Kw {
-    Kw {
-        name,
-        kind: Kind::Block(sub),
-        support: Support::Yes,
-    }
+    kw(name, Kind::Block(sub), Support::Yes)
 }
 const fn block_no(name: &'static str, sub: &'static [&'static [Kw]]) -> Kw {
-    Kw {
-        name,
-        kind: Kind::Block(sub),
-        support: Support::No,
-    }
+    kw(name, Kind::Block(sub), Support::No)
 }
 
 /// Looks a keyword up in a block's tables.
 pub fn find(tables: &[&[Kw]], name: &str) -> Option<Kw> {
-    tables
-        .iter()
-        .flat_map(|t| t.iter())
-        .find(|k| k.name == name)
-        .copied()
+    let k = key(name);
+    for table in tables {
+        for kw in table.iter() {
+            if kw.key == k && kw.name == name {
+                return Some(*kw);
+            }
+        }
+    }
+    None
 }
 
 pub const ROOT: &[&[Kw]] = &[&[
@@ -106,11 +112,7 @@ pub const ROOT: &[&[Kw]] = &[&[
     block("vrrp_track_process", &[TRACK_PROCESS]),
     values_no("interface_up_down_delays"),
     block("SSL", &[SSL]),
-    Kw {
-        name: "virtual_server_group",
-        kind: Kind::NamedValues,
-        support: Support::Yes,
-    },
+    kw("virtual_server_group", Kind::NamedValues, Support::Yes),
     block("virtual_server", &[VIRTUAL_SERVER]),
     block_no("bfd_instance", &[BFD_INSTANCE]),
     block("track_file", &[TRACK_FILE]),
@@ -569,6 +571,20 @@ mod tests {
         let mut seen = Vec::new();
         count(ROOT, &mut seen);
         assert_eq!(seen.len(), 337, "{seen:?}");
+    }
+
+    #[test]
+    fn every_keyword_is_found_in_its_block() {
+        fn walk(tables: &[&[Kw]]) {
+            for k in tables.iter().flat_map(|t| t.iter()) {
+                assert_eq!(find(tables, k.name).map(|f| f.name), Some(k.name));
+                assert!(find(tables, &k.name[1..]).is_none());
+                if let Kind::Block(sub) = k.kind {
+                    walk(sub);
+                }
+            }
+        }
+        walk(ROOT);
     }
 
     #[test]

@@ -144,6 +144,10 @@ impl Parser<'_, '_> {
         need_bob: &mut bool,
         level: usize,
     ) -> Item {
+        if *need_bob && level > 0 && self.r.take_open_brace() {
+            *need_bob = false;
+            return Item::Skip;
+        }
         let Some(line) = self.r.next_line() else {
             return Item::Eof;
         };
@@ -261,6 +265,9 @@ impl Parser<'_, '_> {
                 let msg = format!("Block {kw} has extra parameters {extra} ...");
                 self.r.report(Level::GeneralError, msg);
             }
+        }
+        if need_bob && self.r.take_open_brace() {
+            need_bob = false;
         }
         while let Some(mut line) = self.r.next_line() {
             if line.is_empty() {

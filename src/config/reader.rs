@@ -733,6 +733,17 @@ impl<'d> Reader<'d> {
         true
     }
 
+    /// Reads the next line if it is a lone `{` left over on the line read last (the usual
+    /// `keyword {`), without making it a `Line`; false (nothing read) otherwise.
+    pub fn take_open_brace(&mut self) -> bool {
+        if self.residue.text != "{" {
+            return false;
+        }
+        self.residue.text.clear();
+        count_brace(&mut self.open_blocks, self.diags, "{", self.last_loc);
+        true
+    }
+
     /// The next logical line, or None at the end of the configuration.
     pub fn next_line(&mut self) -> Option<Line> {
         let mut buf = std::mem::take(&mut self.buf);

@@ -293,24 +293,24 @@ pub fn ip(s: &str) -> Option<IpAddr> {
 /// `s.parse::<Ipv4Addr>()`, with the usual dotted quad read directly: four groups of one
 /// to three digits, no leading zero, each at most 255 (exactly what std accepts).
 pub fn ipv4(s: &str) -> Option<Ipv4Addr> {
-    let b = s.as_bytes();
     let mut octets = [0u8; 4];
-    let mut groups = b.split(|&c| c == b'.');
-    for o in &mut octets {
-        match groups.next() {
-            Some(g) if g.len() <= 3 && !(g.len() > 1 && g[0] == b'0') => {
-                match digits(g).and_then(|v| u8::try_from(v).ok()) {
-                    Some(v) => *o = v,
-                    None => return s.parse().ok(),
-                }
-            }
-            _ => return s.parse().ok(),
+    let (mut at, mut v, mut len) = (0, 0u32, 0);
+    for &c in s.as_bytes() {
+        if c == b'.' && len > 0 && at < 3 && v <= 255 {
+            octets[at] = v as u8;
+            (at, v, len) = (at + 1, 0, 0);
+        } else if c.is_ascii_digit() && !(len == 1 && v == 0) && len < 3 {
+            v = v * 10 + u32::from(c - b'0');
+            len += 1;
+        } else {
+            return s.parse().ok();
         }
     }
-    match groups.next() {
-        None => Some(Ipv4Addr::from(octets)),
-        Some(_) => s.parse().ok(),
+    if at < 3 || len == 0 || v > 255 {
+        return s.parse().ok();
     }
+    octets[3] = v as u8;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// keepalived's `inet_stosockaddr()` address part: the text before any `-range` or `/mask`.

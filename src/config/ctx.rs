@@ -3,7 +3,7 @@
 
 use super::diag::{Diagnostics, Fatal, Level, Loc};
 use super::host::Host;
-use super::parser::Node;
+use super::parser::Keyword;
 use super::reader::Line;
 
 pub struct Ctx<'a> {
@@ -87,7 +87,7 @@ fn missing(words: &[&str], index: usize, loc: Loc) -> Fatal {
 
 /// Argument `i` (0 = first word after the keyword) that keepalived reads unconditionally:
 /// its absence is fatal.
-pub fn arg(node: &Node, i: usize) -> Result<&str, Fatal> {
+pub fn arg(node: &Keyword, i: usize) -> Result<&str, Fatal> {
     node.arg(i).ok_or_else(|| {
         let words: Vec<&str> = std::iter::once(node.kw).chain(node.args()).collect();
         missing(&words, i + 1, node.loc)
@@ -106,6 +106,7 @@ pub fn word(line: &Line, i: usize) -> Result<&str, Fatal> {
 pub(crate) mod tests {
     use super::*;
     use crate::config::host::FakeHost;
+    use crate::config::parser::Tree;
 
     /// Runs `f` with a context over a fresh diagnostics list and a fake host.
     pub fn ctx_with(f: impl FnOnce(&mut Ctx)) {
@@ -117,8 +118,8 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_parameter_message_is_keepalived_s() {
-        let node = Node::from_line("preempt_delay", "preempt_delay", Loc { file: 0, line: 7 });
-        let f = arg(&node, 0).unwrap_err();
+        let tree = Tree::from_line("preempt_delay", "preempt_delay", Loc { file: 0, line: 7 });
+        let f = arg(&tree.root().unwrap(), 0).unwrap_err();
         assert_eq!(
             f.msg,
             "*** Configuration line starting `preempt_delay` is missing a parameter after keyword `preempt_delay` at word position 2"

@@ -1,15 +1,18 @@
 //! Builds the block tree from logical lines, driven by the keyword tables in `schema`,
 //! with keepalived's block rules and messages (missing/unexpected braces, unknown keywords).
 
+use std::fmt;
+use std::ops::{Deref, Range};
+
 use super::diag::{Level, Loc};
 use super::line_text::LineText;
 use super::reader::{Line, Reader};
 use super::schema::{self, Kind, Kw, Support};
 use super::words::{WordIter, Words};
 
-/// One keyword line with what belongs to it.
+/// One keyword line as kept in its root's [`Tree`]; a [`Node`] adds what belongs to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
+pub struct Keyword {
     /// The keyword as the schema spells it.
     pub kw: &'static str,
     /// The keyword line as read (for script command lines with quotes and escapes).
@@ -17,15 +20,27 @@ pub struct Node {
     /// The words after the keyword, as positions in `raw`.
     args: Words,
     pub loc: Loc,
-    /// Keywords of a `Kind::Block`.
-    pub children: Vec<Node>,
-    /// Lines of a `Kind::Values` list.
-    pub values: Vec<Line>,
     /// Where the block or list ended (its `}` or the end of the configuration).
     pub end: Loc,
+    /// Keywords of a `Kind::Block`, in `Tree::keywords`.
+    children: Range<usize>,
+    /// Lines of a `Kind::Values` list, in `Tree::lines`.
+    values: Range<usize>,
 }
 
-impl Node {
+impl Keyword {
+    fn new(kw: &'static str, raw: LineText, args: Words, loc: Loc) -> Keyword {
+        Keyword {
+            kw,
+            raw,
+            args,
+            loc,
+            end: loc,
+            children: 0..0,
+            values: 0..0,
+        }
+    }
+
     /// Word `i` after the keyword.
     pub fn arg(&self, i: usize) -> Option<&str> {
         self.args.get(&self.raw, i)
@@ -40,46 +55,115 @@ impl Node {
     pub fn nargs(&self) -> usize {
         self.args.len()
     }
+}
 
-    /// A keyword line for tests: `raw` is the whole line, its first word the keyword.
+/// One top-level block: its keywords and list lines in two arrays (the children of a block
+/// are side by side), so that reading a block allocates nothing once the arrays have grown.
+#[derive(Debug, Default)]
+pub struct Tree {
+    keywords: Vec<Keyword>,
+    lines: Vec<Line>,
+}
+
+impl Tree {
+    /// The top-level node (the keyword added last).
+    pub fn root(&self) -> Option<Node<'_>> {
+        self.keywords.last().map(|k| Node { tree: self, k })
+    }
+
+    /// A tree of one keyword line for tests: `raw` is the whole line, its first word the
+    /// keyword.
     #[cfg(test)]
-    pub fn from_line(kw: &'static str, raw: &str, loc: Loc) -> Node {
+    pub fn from_line(kw: &'static str, raw: &str, loc: Loc) -> Tree {
         let (mut args, _) = super::text::tokenize(raw);
         args.remove_first();
-        Node {
-            kw,
-            raw: LineText::new(raw),
-            args,
-            loc,
-            children: Vec::new(),
-            values: Vec::new(),
-            end: loc,
+        Tree {
+            keywords: vec![Keyword::new(kw, LineText::new(raw), args, loc)],
+            lines: Vec::new(),
         }
     }
 }
 
+/// A keyword line of a tree with what belongs to it; its fields are the [`Keyword`]'s.
+#[derive(Clone, Copy)]
+pub struct Node<'t> {
+    tree: &'t Tree,
+    k: &'t Keyword,
+}
+
+impl<'t> Node<'t> {
+    /// Word `i` after the keyword (as [`Keyword::arg`], for as long as the tree).
+    pub fn arg(&self, i: usize) -> Option<&'t str> {
+        self.k.arg(i)
+    }
+
+    /// The words after the keyword.
+    pub fn args(&self) -> WordIter<'t> {
+        self.k.args()
+    }
+
+    /// The keywords of a `Kind::Block`.
+    pub fn children(&self) -> impl ExactSizeIterator<Item = Node<'t>> + DoubleEndedIterator {
+        let tree = self.tree;
+        let list = tree
+            .keywords
+            .get(self.k.children.clone())
+            .unwrap_or_default();
+        list.iter().map(move |k| Node { tree, k })
+    }
+
+    /// The lines of a `Kind::Values` list.
+    pub fn values(&self) -> &'t [Line] {
+        self.tree
+            .lines
+            .get(self.k.values.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Deref for Node<'_> {
+    type Target = Keyword;
+    fn deref(&self) -> &Keyword {
+        self.k
+    }
+}
+
+impl fmt::Debug for Node<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("keyword", self.k)
+            .field("children", &self.children().collect::<Vec<_>>())
+            .field("values", &self.values())
+            .finish()
+    }
+}
+
 /// Reads the configuration root by root, so that only one top-level block is in memory at
-/// a time. Its scratch stacks are kept from one root to the next.
+/// a time. Its arrays are kept from one root to the next.
 #[derive(Default)]
 pub struct Roots {
-    /// Children and list lines of the blocks being read, innermost last: each block's are
-    /// moved into a Vec of their exact size when it closes, so no Vec grows by doubling.
-    nodes: Vec<Node>,
-    lines: Vec<Line>,
+    tree: Tree,
+    /// The children of the blocks being read, innermost last; a block's are moved into the
+    /// tree, side by side, when it closes.
+    open: Vec<Keyword>,
 }
 
 impl Roots {
     /// The next top-level node, or None at the end of the configuration.
-    pub fn next(&mut self, reader: &mut Reader) -> Option<Node> {
+    pub fn next(&mut self, reader: &mut Reader) -> Option<Node<'_>> {
+        self.tree.keywords.clear();
+        self.tree.lines.clear();
         let mut p = Parser { r: reader, s: self };
         let mut need_bob = false;
-        loop {
+        let root = loop {
             match p.item(schema::ROOT, &mut need_bob, 0) {
-                Item::Node(n) => return Some(n),
+                Item::Keyword(k) => break k,
                 Item::Skip => {}
                 Item::End(_) | Item::Eof => return None,
             }
-        }
+        };
+        self.tree.keywords.push(root);
+        self.tree.root()
     }
 }
 
@@ -93,12 +177,15 @@ pub fn finish(reader: &mut Reader) {
     }
 }
 
-/// Reads the whole configuration into its top-level nodes.
-pub fn parse(reader: &mut Reader) -> Vec<Node> {
+/// Reads the whole configuration, a tree per top-level block.
+pub fn parse(reader: &mut Reader) -> Vec<Tree> {
     let mut roots = Roots::default();
-    let nodes = std::iter::from_fn(|| roots.next(reader)).collect();
+    let mut trees = Vec::new();
+    while roots.next(reader).is_some() {
+        trees.push(std::mem::take(&mut roots.tree));
+    }
     finish(reader);
-    nodes
+    trees
 }
 
 struct Parser<'r, 'd> {
@@ -108,7 +195,7 @@ struct Parser<'r, 'd> {
 
 /// What one line contributed to a block.
 enum Item {
-    Node(Node),
+    Keyword(Keyword),
     /// A line that adds nothing (reported, or a brace).
     Skip,
     /// The block's closing `}`.
@@ -124,17 +211,20 @@ impl Parser<'_, '_> {
         tables: &'static [&'static [Kw]],
         mut need_bob: bool,
         level: usize,
-    ) -> (Vec<Node>, Loc) {
-        let start = self.s.nodes.len();
+    ) -> (Range<usize>, Loc) {
+        let start = self.s.open.len();
         let end = loop {
             match self.item(tables, &mut need_bob, level) {
-                Item::Node(n) => self.s.nodes.push(n),
+                Item::Keyword(k) => self.s.open.push(k),
                 Item::Skip => {}
                 Item::End(loc) => break loc,
                 Item::Eof => break self.r.loc(),
             }
         };
-        (self.s.nodes.drain(start..).collect(), end)
+        let keywords = &mut self.s.tree.keywords;
+        let first = keywords.len();
+        keywords.extend(self.s.open.drain(start..));
+        (first..keywords.len(), end)
     }
 
     /// One line of a keyword block.
@@ -185,21 +275,13 @@ impl Parser<'_, '_> {
                 ),
             );
         }
-        Item::Node(self.node(kw, line, level))
+        Item::Keyword(self.keyword(kw, line, level))
     }
 
-    fn node(&mut self, kw: Kw, line: Line, level: usize) -> Node {
+    fn keyword(&mut self, kw: Kw, line: Line, level: usize) -> Keyword {
         let (raw, mut words, loc) = line.into_parts();
         words.remove_first();
-        let mut node = Node {
-            kw: kw.name,
-            raw,
-            args: words,
-            loc,
-            children: Vec::new(),
-            values: Vec::new(),
-            end: loc,
-        };
+        let mut node = Keyword::new(kw.name, raw, words, loc);
         match kw.kind {
             Kind::Leaf => self.parse_time_directive(&node),
             Kind::Block(sub) => {
@@ -211,15 +293,16 @@ impl Parser<'_, '_> {
             }
             Kind::Values | Kind::NamedValues => {
                 let keep = usize::from(kw.kind == Kind::NamedValues);
+                let start = self.s.tree.lines.len();
                 node.end = self.values(kw.name, &mut node, keep);
-                node.values = self.s.lines.drain(..).collect();
+                node.values = start..self.s.tree.lines.len();
             }
         }
         node
     }
 
     /// Keywords that act while the configuration is being read, as in keepalived.
-    fn parse_time_directive(&mut self, node: &Node) {
+    fn parse_time_directive(&mut self, node: &Keyword) {
         match node.kw {
             "include_check" => self.r.set_include_check(node.args()),
             "random_seed" => {
@@ -231,12 +314,11 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// keepalived's `alloc_value_block()`: the lines of a `{ ... }` list. Words after the
-    /// keyword (and after its name, for named lists) other than `{` are reported and dropped;
-    /// words after such a `{` are the first value line.
-    fn values(&mut self, kw: &str, node: &mut Node, keep: usize) -> Loc {
-        let lines = &mut self.s.lines;
-        lines.clear();
+    /// keepalived's `alloc_value_block()`: the lines of a `{ ... }` list, added to the tree.
+    /// Words after the keyword (and after its name, for named lists) other than `{` are
+    /// reported and dropped; words after such a `{` are the first value line.
+    fn values(&mut self, kw: &str, node: &mut Keyword, keep: usize) -> Loc {
+        let lines = &mut self.s.tree.lines;
         let mut need_bob = true;
         let loc = self.r.loc();
         if let Some(extra) = node.arg(keep) {
@@ -309,7 +391,7 @@ mod tests {
     use super::*;
     use crate::config::diag::Diagnostics;
 
-    pub fn parse_text(text: &str) -> (Vec<Node>, Diagnostics) {
+    pub fn parse_text(text: &str) -> (Vec<Tree>, Diagnostics) {
         let dir = std::env::temp_dir().join(format!(
             "ka-parse-{}-{:?}",
             std::process::id(),
@@ -327,6 +409,14 @@ mod tests {
         (nodes, d)
     }
 
+    fn roots(trees: &[Tree]) -> Vec<Node<'_>> {
+        trees.iter().filter_map(Tree::root).collect()
+    }
+
+    fn child<'t>(n: &Node<'t>, i: usize) -> Node<'t> {
+        n.children().nth(i).unwrap()
+    }
+
     fn msgs(d: &Diagnostics) -> Vec<(u32, &str)> {
         d.list
             .iter()
@@ -336,32 +426,33 @@ mod tests {
 
     #[test]
     fn nested_blocks_and_lists() {
-        let (n, d) = parse_text(
+        let (t, d) = parse_text(
             "global_defs {\n router_id R1\n}\nvrrp_instance VI_1 {\n state MASTER\n virtual_ipaddress {\n  10.0.0.1/24 dev eth0\n  10.0.0.2\n }\n authentication { auth_type PASS\n auth_pass x }\n}\n",
         );
         assert!(d.list.is_empty(), "{:?}", d.list);
+        let n = roots(&t);
         assert_eq!(n.len(), 2);
-        assert_eq!(n[0].children[0].args().collect::<Vec<_>>(), ["R1"]);
+        assert_eq!(child(&n[0], 0).args().collect::<Vec<_>>(), ["R1"]);
         let vi = &n[1];
         assert_eq!(
             (vi.kw, vi.args().collect::<Vec<_>>()),
             ("vrrp_instance", vec!["VI_1"])
         );
-        assert_eq!(vi.children[1].values.len(), 2);
+        assert_eq!(child(vi, 1).values().len(), 2);
         assert_eq!(
-            vi.children[1].values[0].words().collect::<Vec<_>>(),
+            child(vi, 1).values()[0].words().collect::<Vec<_>>(),
             ["10.0.0.1/24", "dev", "eth0"]
         );
-        assert_eq!(vi.children[2].children.len(), 2);
+        assert_eq!(child(vi, 2).children().len(), 2);
         assert_eq!(vi.end.line, 12);
     }
 
     #[test]
     fn unknown_block_cascades_like_keepalived() {
         // The unknown block's `}` closes vrrp_instance, so virtual_router_id lands at the top.
-        let (n, d) =
+        let (t, d) =
             parse_text("vrrp_instance VI_1 {\n foo {\n  bar 1\n }\n virtual_router_id 5\n}\n");
-        assert_eq!(n[0].children.len(), 0);
+        assert_eq!(roots(&t)[0].children().len(), 0);
         assert_eq!(
             msgs(&d),
             [
@@ -388,29 +479,31 @@ mod tests {
 
     #[test]
     fn one_line_blocks_and_double_close() {
-        let (n, d) =
+        let (t, d) =
             parse_text("vrrp_instance Y { interface eth0\nvirtual_ipaddress { 10.1.1.1 }}\n");
         assert!(d.list.is_empty(), "{:?}", d.list);
-        assert_eq!(n[0].children.len(), 2);
+        let n = roots(&t);
+        assert_eq!(n[0].children().len(), 2);
         assert_eq!(
-            n[0].children[1].values[0].words().collect::<Vec<_>>(),
+            child(&n[0], 1).values()[0].words().collect::<Vec<_>>(),
             ["10.1.1.1"]
         );
     }
 
     #[test]
     fn unsupported_keywords_are_noted_not_errors() {
-        let (n, d) = parse_text("global_defs {\n enable_snmp_vrrp\n}\n");
-        assert_eq!(n[0].children[0].kw, "enable_snmp_vrrp");
+        let (t, d) = parse_text("global_defs {\n enable_snmp_vrrp\n}\n");
+        assert_eq!(child(&roots(&t)[0], 0).kw, "enable_snmp_vrrp");
         assert_eq!(d.list[0].level, Level::Info);
         assert_eq!(d.exit_code(), 0);
     }
 
     #[test]
     fn named_value_block() {
-        let (n, d) = parse_text("virtual_server_group G1 {\n 10.0.0.1 80\n fwmark 3\n}\n");
+        let (t, d) = parse_text("virtual_server_group G1 {\n 10.0.0.1 80\n fwmark 3\n}\n");
         assert!(d.list.is_empty());
+        let n = roots(&t);
         assert_eq!(n[0].args().collect::<Vec<_>>(), ["G1"]);
-        assert_eq!(n[0].values.len(), 2);
+        assert_eq!(n[0].values().len(), 2);
     }
 }

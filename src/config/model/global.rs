@@ -359,8 +359,8 @@ impl Builder {
         match n.kw {
             "use_pid_dir" => self.g.use_pid_dir = true,
             "global_defs" => {
-                for c in &n.children {
-                    self.keyword(ctx, c)?;
+                for c in n.children() {
+                    self.keyword(ctx, &c)?;
                 }
             }
             _ => {}
@@ -472,11 +472,15 @@ impl Builder {
     }
 
     fn emails(&mut self, ctx: &mut Ctx, n: &Node) {
-        let words: Vec<&str> = n.values.iter().flat_map(|l| l.words()).collect();
+        let words: Vec<&str> = n.values().iter().flat_map(|l| l.words()).collect();
         if words.is_empty() {
             ctx.error(n.end, "Warning - empty notification_email block");
         }
-        for (w, line) in n.values.iter().flat_map(|l| l.words().map(move |w| (w, l))) {
+        for (w, line) in n
+            .values()
+            .iter()
+            .flat_map(|l| l.words().map(move |w| (w, l)))
+        {
             if self.g.notification_email.len() >= limits::MAX_EMAIL_RECIPIENTS {
                 let msg = format!(
                     "notification_email has more than MAX_EMAIL_RECIPIENTS ({}) addresses - ignoring {w}",

@@ -352,9 +352,10 @@ impl DefaultUser {
 mod tests {
     use super::*;
     use crate::config::ctx::tests::ctx_with;
+    use crate::config::parser::Tree;
 
-    fn node(raw: &str) -> Node {
-        Node::from_line("notify_master", raw, Loc { file: 0, line: 3 })
+    fn node(raw: &str) -> Tree {
+        Tree::from_line("notify_master", raw, Loc { file: 0, line: 3 })
     }
 
     fn msgs(c: &Ctx) -> Vec<String> {
@@ -366,12 +367,16 @@ mod tests {
         ctx_with(|c| {
             let g = Global::default();
             let raw = r#"notify_master "/etc/keepalived/notify.sh master""#;
-            let s = parse(c, &node(raw), "notify", &g).unwrap().unwrap();
+            let s = parse(c, &node(raw).root().unwrap(), "notify", &g)
+                .unwrap()
+                .unwrap();
             assert_eq!(s.args, ["/etc/keepalived/notify.sh", "master"]);
             assert_eq!(s.user, ROOT);
             assert_eq!(s.kind, Kind::Notify);
             let raw = "notify_master /x.sh nobody nogroup";
-            let s = parse(c, &node(raw), "notify", &g).unwrap().unwrap();
+            let s = parse(c, &node(raw).root().unwrap(), "notify", &g)
+                .unwrap()
+                .unwrap();
             let nobody = User {
                 uid: 65534,
                 gid: 65534,
@@ -388,7 +393,9 @@ mod tests {
         ctx_with(|c| {
             let g = Global::default();
             let raw = "notify_master /etc/keepalived/notify.sh master";
-            assert!(parse(c, &node(raw), "notify", &g).unwrap().is_none());
+            assert!(parse(c, &node(raw).root().unwrap(), "notify", &g)
+                .unwrap()
+                .is_none());
             assert_eq!(
                 msgs(c),
                 [
@@ -405,13 +412,18 @@ mod tests {
     fn missing_command_is_fatal_and_empty_one_ignored() {
         ctx_with(|c| {
             let g = Global::default();
-            let f = parse(c, &node("notify_master"), "notify", &g).unwrap_err();
+            let f = parse(c, &node("notify_master").root().unwrap(), "notify", &g).unwrap_err();
             assert!(f
                 .msg
                 .contains("is missing a parameter after keyword `notify_master`"));
-            assert!(parse(c, &node(r#"notify_master """#), "notify", &g)
-                .unwrap()
-                .is_none());
+            assert!(parse(
+                c,
+                &node(r#"notify_master """#).root().unwrap(),
+                "notify",
+                &g
+            )
+            .unwrap()
+            .is_none());
             assert_eq!(msgs(c), ["Unable to parse script '' - ignoring"]);
         });
     }
@@ -423,17 +435,32 @@ mod tests {
                 enable_script_security: true,
                 ..Global::default()
             };
-            assert!(parse(c, &node("notify_master /a.sh"), "notify", &g)
-                .unwrap()
-                .is_none());
+            assert!(parse(
+                c,
+                &node("notify_master /a.sh").root().unwrap(),
+                "notify",
+                &g
+            )
+            .unwrap()
+            .is_none());
             // The failure sticks and is reported once.
-            assert!(parse(c, &node("notify_master /b.sh"), "notify", &g)
-                .unwrap()
-                .is_none());
+            assert!(parse(
+                c,
+                &node("notify_master /b.sh").root().unwrap(),
+                "notify",
+                &g
+            )
+            .unwrap()
+            .is_none());
             // A script with its own user does not need the default.
-            assert!(parse(c, &node("notify_master /c.sh root"), "notify", &g)
-                .unwrap()
-                .is_some());
+            assert!(parse(
+                c,
+                &node("notify_master /c.sh root").root().unwrap(),
+                "notify",
+                &g
+            )
+            .unwrap()
+            .is_some());
             assert_eq!(
                 msgs(c),
                 [
@@ -476,7 +503,8 @@ mod tests {
                 Loc::default(),
                 Kind::Notify,
             );
-            let n = node(&format!("notify_master {}", s.config_word()));
+            let t = node(&format!("notify_master {}", s.config_word()));
+            let n = t.root().unwrap();
             assert_eq!(command(&n).unwrap(), args);
         }
     }

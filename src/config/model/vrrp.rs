@@ -233,7 +233,7 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
         "static_ipaddress" => {
             let (max, limit) = (limits::MAX_STATIC_ENTRIES, "MAX_STATIC_ENTRIES");
             let list = &mut v.static_addresses;
-            read_list(ctx, n.kw, &n.values, list, max, limit, |ctx, l| {
+            read_list(ctx, n.kw, n.values(), list, max, limit, |ctx, l| {
                 ipaddr::parse(ctx, l, AddrUse::Static, &mut r.lines)
             })?;
         }
@@ -242,7 +242,7 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
             read_list(
                 ctx,
                 n.kw,
-                &n.values,
+                n.values(),
                 &mut v.static_routes,
                 max,
                 limit,
@@ -254,7 +254,7 @@ fn root_node(ctx: &mut Ctx, global: &Global, n: &Node, r: &mut Builder) -> Resul
             read_list(
                 ctx,
                 n.kw,
-                &n.values,
+                n.values(),
                 &mut v.static_rules,
                 max,
                 limit,

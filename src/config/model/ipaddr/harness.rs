@@ -120,7 +120,8 @@ pub fn run_file(path: &str, host: &FakeHost) -> Outcome {
     {
         let mut ctx = Ctx::new(&mut diags, host);
         let mut env = LineEnv::with_names(None, names());
-        if let Err(f) = walk(&mut ctx, &mut env, &nodes, &mut kept) {
+        let roots = nodes.iter().filter_map(parser::Tree::root);
+        if let Err(f) = walk(&mut ctx, &mut env, roots, &mut kept) {
             ctx.report(f.loc, Level::Fatal, f.msg);
             fatal = true;
         } else if ctx.missing_interface {
@@ -138,20 +139,20 @@ pub fn run_file(path: &str, host: &FakeHost) -> Outcome {
     Outcome { exit, msgs, kept }
 }
 
-fn walk(
+fn walk<'t>(
     ctx: &mut Ctx,
     env: &mut LineEnv,
-    nodes: &[Node],
+    nodes: impl Iterator<Item = Node<'t>>,
     kept: &mut Vec<(&'static str, String)>,
 ) -> Result<(), Fatal> {
     for n in nodes {
         let uses = match n.kw {
             "global_defs" => {
-                let dflt = n.children.iter().find(|c| c.kw == "default_interface");
+                let dflt = n.children().find(|c| c.kw == "default_interface");
                 if let Some(name) = dflt.and_then(|c| c.arg(0)) {
                     env.default_interface = name.to_string();
                 }
-                if n.children.iter().any(|c| c.kw == "dynamic_interfaces") {
+                if n.children().any(|c| c.kw == "dynamic_interfaces") {
                     ctx.dynamic_interfaces = true;
                 }
                 continue;
@@ -161,7 +162,7 @@ fn walk(
                 continue;
             }
             "vrrp_instance" => {
-                walk(ctx, env, &n.children, kept)?;
+                walk(ctx, env, n.children(), kept)?;
                 continue;
             }
             "static_ipaddress" => Some(AddrUse::Static),
@@ -169,7 +170,7 @@ fn walk(
             "virtual_ipaddress_excluded" => Some(AddrUse::Evip),
             _ => None,
         };
-        for line in &n.values {
+        for line in n.values() {
             let shown = match (uses, n.kw) {
                 (Some(u), _) => parse(ctx, line, u, env)?.map(|a| a.to_string()),
                 (None, "static_routes" | "virtual_routes") => {

@@ -23,9 +23,9 @@ pub fn parse(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraf
     };
     let mut c = CheckerDraft::new(CheckKind::Tcp, rs, true, n.loc);
     c.default_delay_before_retry = Some(Duration::from_secs(3));
-    for k in &n.children {
-        if !keyword(ctx, k, &mut http, &mut c)? {
-            common(ctx, k, &mut c)?;
+    for k in n.children() {
+        if !keyword(ctx, &k, &mut http, &mut c)? {
+            common(ctx, &k, &mut c)?;
         }
     }
     if http.urls.is_empty() {
@@ -103,15 +103,15 @@ fn url(ctx: &mut Ctx, k: &Node) -> Result<Option<Url>, Fatal> {
     let mut digest = None;
     let mut status_codes = StatusCodes::default();
     let mut virtualhost = None;
-    for u in &k.children {
+    for u in k.children() {
         match u.kw {
-            "path" => path = Some(ctx::arg(u, 0)?.to_string()),
+            "path" => path = Some(ctx::arg(&u, 0)?.to_string()),
             "digest" => {
-                let w = ctx::arg(u, 0)?;
+                let w = ctx::arg(&u, 0)?;
                 if digest.is_some() {
                     ctx.error(u.loc, format!("Digest '{w}' is a duplicate"));
                 } else {
-                    digest = md5_digest(ctx, u, w);
+                    digest = md5_digest(ctx, &u, w);
                 }
             }
             "status_code" => {

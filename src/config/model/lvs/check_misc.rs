@@ -34,17 +34,17 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
     let mut user: Option<(User, UserNames)> = None;
     let mut timeout = Duration::ZERO;
     let mut dynamic = false;
-    for k in &n.children {
+    for k in n.children() {
         match k.kw {
             "misc_path" => {
                 // A line without a usable command keeps the earlier one.
-                if let Some(a) = command(ctx, k) {
+                if let Some(a) = command(ctx, &k) {
                     args = Some(a);
                     path_loc = k.loc;
                 }
             }
             "misc_timeout" => {
-                let w = ctx::arg(k, 0)?;
+                let w = ctx::arg(&k, 0)?;
                 match value::unsigned(ctx, k.loc, w, 0, TIMEOUT_MAX) {
                     Some(v) => timeout = Duration::from_secs(u64::from(v)),
                     None => ctx.error(k.loc, format!("Invalid misc_timeout value '{w}'")),
@@ -71,7 +71,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
                 }
             }
             _ => {
-                timing(ctx, k, &mut c)?;
+                timing(ctx, &k, &mut c)?;
             }
         }
     }

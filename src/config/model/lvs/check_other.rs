@@ -16,10 +16,10 @@ pub fn dns(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
     c.default_delay_before_retry = None;
     let mut qtype = DnsType::Soa;
     let mut name: Option<String> = None;
-    for k in &n.children {
+    for k in n.children() {
         match k.kw {
             "type" => {
-                let w = ctx::arg(k, 0)?;
+                let w = ctx::arg(&k, 0)?;
                 match DnsType::ALL
                     .into_iter()
                     .find(|t| t.word().eq_ignore_ascii_case(w))
@@ -33,7 +33,7 @@ pub fn dns(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
                     ctx.error(k.loc, "DNS_CHECK name already specified - ignoring");
                     continue;
                 }
-                let w = ctx::arg(k, 0)?;
+                let w = ctx::arg(&k, 0)?;
                 if has_empty_label(w) {
                     let msg = format!("DNS_CHECK name '{w}' has empty label - ignoring");
                     ctx.error(k.loc, msg);
@@ -42,7 +42,7 @@ pub fn dns(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
                 }
             }
             _ => {
-                common(ctx, k, &mut c)?;
+                common(ctx, &k, &mut c)?;
             }
         }
     }
@@ -80,7 +80,7 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
         min_reply_len: 0,
         max_reply_len: 255,
     };
-    for k in &n.children {
+    for k in n.children() {
         match k.kw {
             "payload" => {
                 if k.nargs() == 0 {
@@ -107,7 +107,7 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
                 }
             }
             "min_reply_length" | "max_reply_length" => {
-                let w = ctx::arg(k, 0)?;
+                let w = ctx::arg(&k, 0)?;
                 match value::unsigned(ctx, k.loc, w, 0, u32::from(u16::MAX)) {
                     Some(v) if k.kw == "min_reply_length" => u.min_reply_len = v as u16,
                     Some(v) => u.max_reply_len = v as u16,
@@ -122,7 +122,7 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
                 }
             }
             _ => {
-                common(ctx, k, &mut c)?;
+                common(ctx, &k, &mut c)?;
             }
         }
     }
@@ -145,17 +145,17 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
 pub fn file(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<FileCheck>, Fatal> {
     let mut track = None;
     let mut weight: Option<(i32, bool)> = None;
-    for k in &n.children {
+    for k in n.children() {
         match k.kw {
             "track_file" => {
-                let w = ctx::arg(k, 0)?;
+                let w = ctx::arg(&k, 0)?;
                 match env.track_file(w) {
                     Some(t) => track = Some(t),
                     None => ctx.error(k.loc, format!("track_file {w} not found")),
                 }
             }
             "weight" => {
-                if let Some(w) = file_weight(ctx, k) {
+                if let Some(w) = file_weight(ctx, &k) {
                     weight = Some(w);
                 }
             }

@@ -23,16 +23,16 @@ pub fn parse(
     let mut main = ConnDraft::default();
     let mut helo = None;
     let mut hosts = Vec::new();
-    for k in &n.children {
+    for k in n.children() {
         match k.kw {
             "helo_name" => match k.arg(0) {
                 Some(h) => helo = Some(h.to_string()),
                 None => ctx.error(k.loc, "SMTP_CHECK helo name missing"),
             },
-            "host" => hosts.extend(host(ctx, k, rs, &mut c)?),
+            "host" => hosts.extend(host(ctx, &k, rs, &mut c)?),
             _ => {
-                if !connection(ctx, k, &mut main)? {
-                    timing(ctx, k, &mut c)?;
+                if !connection(ctx, &k, &mut main)? {
+                    timing(ctx, &k, &mut c)?;
                 }
             }
         }
@@ -91,9 +91,9 @@ fn host(
         rs_family: Some(Family::of(&rs.ip)),
         ..ConnDraft::default()
     };
-    for h in &k.children {
-        if !connection(ctx, h, &mut conn)? {
-            timing(ctx, h, c)?;
+    for h in k.children() {
+        if !connection(ctx, &h, &mut conn)? {
+            timing(ctx, &h, c)?;
         }
     }
     Ok(link_local_ok(ctx, k.end, Some(&conn), rs).then_some(conn))

@@ -98,8 +98,8 @@ fn plain(
     kind: CheckKind,
 ) -> Result<Option<CheckerDraft>, Fatal> {
     let mut c = CheckerDraft::new(kind, rs, true, n.loc);
-    for k in &n.children {
-        common(ctx, k, &mut c)?;
+    for k in n.children() {
+        common(ctx, &k, &mut c)?;
     }
     Ok(link_local_ok(ctx, n.end, c.conn.as_ref(), rs).then_some(c))
 }

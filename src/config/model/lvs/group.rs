@@ -24,7 +24,7 @@ pub fn parse(ctx: &mut Ctx, node: &Node, groups: &mut Vec<VsGroup>) -> Result<()
     }
     let mut entries: Vec<GroupEntry> = Vec::new();
     let mut addresses: u64 = 0;
-    for line in &node.values {
+    for line in node.values() {
         if entries.len() >= limits::MAX_VSG_ENTRIES {
             let msg = format!(
                 "virtual server group {name} has more than MAX_VSG_ENTRIES ({}) entries - ignoring the rest",

@@ -155,7 +155,7 @@ pub fn ssl(ctx: &mut Ctx, node: &Node, replacing: bool) -> Result<Ssl, Fatal> {
         loc: node.loc,
         ..Ssl::default()
     };
-    for n in &node.children {
+    for n in node.children() {
         let (slot, what) = match n.kw {
             "password" => (&mut ssl.password, "password"),
             "ca" => (&mut ssl.ca, "cafile"),

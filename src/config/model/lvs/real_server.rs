@@ -52,9 +52,9 @@ pub fn parse(
         file_checks: Vec::new(),
         loc: node.loc,
     };
-    for n in &node.children {
-        if !keyword(ctx, env, n, vs, &mut rs)? {
-            checker::parse(ctx, env, n, vs, &mut rs, &mut d.checkers)?;
+    for n in node.children() {
+        if !keyword(ctx, env, &n, vs, &mut rs)? {
+            checker::parse(ctx, env, &n, vs, &mut rs, &mut d.checkers)?;
         }
     }
     // keepalived's end of the block: a non-tunnelled server fixes or must match the

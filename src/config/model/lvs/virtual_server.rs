@@ -34,14 +34,14 @@ pub fn parse(ctx: &mut Ctx, env: &Env, node: &Node, d: &mut Drafts) -> Result<()
         return Ok(());
     }
     let mut vs = VsDraft::new(svc, node.loc);
-    let servers = node.children.iter().filter(|n| n.kw == "real_server");
+    let servers = node.children().filter(|n| n.kw == "real_server");
     vs.rs
         .reserve_exact(servers.count().min(limits::MAX_REAL_SERVERS_PER_VS));
-    for n in &node.children {
+    for n in node.children() {
         if n.kw == "real_server" {
-            real_server::parse(ctx, env, n, &mut vs, d)?;
+            real_server::parse(ctx, env, &n, &mut vs, d)?;
         } else {
-            keyword(ctx, env, n, &mut vs)?;
+            keyword(ctx, env, &n, &mut vs)?;
         }
     }
     settle_family(ctx, node, &mut vs);

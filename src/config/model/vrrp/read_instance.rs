@@ -115,7 +115,7 @@ impl Draft {
             name: name.into(),
             loc: node.loc,
             end: node.end,
-            at: Vec::with_capacity(node.children.len()),
+            at: Vec::with_capacity(node.children().len()),
             family: None,
             version: None,
             vrid: None,
@@ -221,9 +221,9 @@ pub fn read(
         return Ok(None);
     }
     let mut d = Draft::new(name, node, env.alloc);
-    for c in &node.children {
+    for c in node.children() {
         d.at.push((c.kw, c.loc));
-        keyword(ctx, ifaces, c, &mut d, env, lines, lvs_sync)?;
+        keyword(ctx, ifaces, &c, &mut d, env, lines, lvs_sync)?;
     }
     end_of_block(ctx, &mut d);
     Ok(Some(d))
@@ -278,7 +278,7 @@ fn link_keyword(
         "vmac_xmit_base" => d.vmac.xmit_base = true,
         "unicast_peer" => {
             d.unicast_configured = true;
-            for line in &c.values {
+            for line in c.values() {
                 unicast_peer(ctx, d, line);
             }
         }
@@ -332,9 +332,15 @@ fn link_keyword(
         "virtual_ipaddress_excluded" => {
             let (max, limit) = (limits::MAX_EVIPS_PER_INSTANCE, "MAX_EVIPS_PER_INSTANCE");
             let what = format!("({iname}) {}", c.kw);
-            read_list(ctx, &what, &c.values, &mut d.evips, max, limit, |ctx, l| {
-                ipaddr::parse(ctx, l, AddrUse::Evip, lines)
-            })?;
+            read_list(
+                ctx,
+                &what,
+                c.values(),
+                &mut d.evips,
+                max,
+                limit,
+                |ctx, l| ipaddr::parse(ctx, l, AddrUse::Evip, lines),
+            )?;
         }
         "virtual_routes" => {
             let (max, limit) = (limits::MAX_ROUTES_PER_INSTANCE, "MAX_ROUTES_PER_INSTANCE");
@@ -342,7 +348,7 @@ fn link_keyword(
             read_list(
                 ctx,
                 &what,
-                &c.values,
+                c.values(),
                 &mut d.routes,
                 max,
                 limit,
@@ -352,9 +358,15 @@ fn link_keyword(
         "virtual_rules" => {
             let (max, limit) = (limits::MAX_ROUTES_PER_INSTANCE, "MAX_ROUTES_PER_INSTANCE");
             let what = format!("({iname}) {}", c.kw);
-            read_list(ctx, &what, &c.values, &mut d.rules, max, limit, |ctx, l| {
-                rule::parse(ctx, l, false, lines)
-            })?;
+            read_list(
+                ctx,
+                &what,
+                c.values(),
+                &mut d.rules,
+                max,
+                limit,
+                |ctx, l| rule::parse(ctx, l, false, lines),
+            )?;
         }
         _ => return Ok(false),
     }
@@ -503,7 +515,7 @@ fn tracking_keyword(
         "dont_track_primary" => d.dont_track_primary = true,
         "track_interface" | "track_script" | "track_file" | "track_process" => {
             d.tracking
-                .add_list(ctx, ifaces, &iname, c.kw, &c.values, &env.defined)
+                .add_list(ctx, ifaces, &iname, c.kw, c.values(), &env.defined)
         }
         "track_src_ip" => d.track_src_ip = true,
         "promote_secondaries" => d.promote_secondaries = true,
@@ -774,8 +786,8 @@ fn vips(ctx: &mut Ctx, c: &Node, d: &mut Draft, lines: &mut LineEnv) -> Result<(
     // VIPs beyond what an advert carries become eVIPs later: room for both, no more.
     let max = limits::MAX_VIPS_PER_INSTANCE + limits::MAX_EVIPS_PER_INSTANCE;
     d.vips
-        .reserve_exact(c.values.len().min(max.saturating_sub(d.vips.len())));
-    for line in &c.values {
+        .reserve_exact(c.values().len().min(max.saturating_sub(d.vips.len())));
+    for line in c.values() {
         if d.vips.len() >= max {
             let what = format!("({}) {}", d.name, c.kw);
             trackers::within(
@@ -952,9 +964,9 @@ fn garp_extra_if(ctx: &mut Ctx, c: &Node, d: &mut Draft) {
 }
 
 fn authentication(ctx: &mut Ctx, c: &Node, d: &mut Draft) -> Result<(), Fatal> {
-    for a in &c.children {
+    for a in c.children() {
         d.at.push((a.kw, a.loc));
-        let v = ctx::arg(a, 0)?;
+        let v = ctx::arg(&a, 0)?;
         match a.kw {
             "auth_type" => match v {
                 "AH" => d.auth_type = Some(AuthType::Ah),

@@ -69,8 +69,8 @@ pub fn read(
         tracking_weight: false,
         notify_priority_changes: None,
     };
-    for c in &node.children {
-        keyword(ctx, ifaces, c, &mut g, defined, global)?;
+    for c in node.children() {
+        keyword(ctx, ifaces, &c, &mut g, defined, global)?;
     }
     Ok(Some(g))
 }
@@ -92,7 +92,7 @@ fn keyword(
                 return Ok(());
             }
             let names: Vec<(String, Loc)> = c
-                .values
+                .values()
                 .iter()
                 .flat_map(|l| l.words().map(|w| (w.to_string(), l.loc)))
                 .collect();
@@ -103,9 +103,10 @@ fn keyword(
                 g.members = Some(names);
             }
         }
-        "track_interface" | "track_script" | "track_file" | "track_process" => g
-            .tracking
-            .add_list(ctx, ifaces, &gname, c.kw, &c.values, defined),
+        "track_interface" | "track_script" | "track_file" | "track_process" => {
+            g.tracking
+                .add_list(ctx, ifaces, &gname, c.kw, c.values(), defined)
+        }
         "notify_backup" | "notify_master" | "notify_fault" | "notify_stop" | "notify" => {
             if let Some(slot) = g.notify.slot(c.kw) {
                 // keepalived names the script in its messages, so a bare keyword is fatal.

@@ -108,12 +108,12 @@ pub fn vrrp_script(
     };
     let mut user_set = false;
     let mut remove = false;
-    for c in &node.children {
+    for c in node.children() {
         match c.kw {
-            "script" => script_line(ctx, c, &mut s.script),
-            "interval" | "timeout" => script_secs(ctx, c, &mut s)?,
+            "script" => script_line(ctx, &c, &mut s.script),
+            "interval" | "timeout" => script_secs(ctx, &c, &mut s)?,
             "weight" => {
-                let w = ctx::arg(c, 0)?;
+                let w = ctx::arg(&c, 0)?;
                 if value::int(ctx, c.loc, w, -253, 253).is_none() {
                     let msg = format!("vrrp_script {} weight {w} must be in [-253, 253]", s.name);
                     ctx.error(c.loc, msg);
@@ -130,7 +130,7 @@ pub fn vrrp_script(
                 }
             }
             "rise" | "fall" => {
-                let v = ctx::arg(c, 0)?;
+                let v = ctx::arg(&c, 0)?;
                 let n = value::unsigned(ctx, c.loc, v, 1, i32::MAX as u32).unwrap_or_else(|| {
                     let msg = format!(
                         "({}): vrrp script {} value '{v}' invalid, defaulting to 1",
@@ -146,7 +146,7 @@ pub fn vrrp_script(
                 }
             }
             "user" => {
-                let user = ctx::arg(c, 0)?;
+                let user = ctx::arg(&c, 0)?;
                 match lookup_user(ctx, c.loc, user, c.arg(1)) {
                     Some(u) => {
                         s.script.user = u;
@@ -300,10 +300,10 @@ pub fn track_process(ctx: &mut Ctx, node: &Node) -> Result<Option<TrackProcess>,
         terminate_delay: Duration::ZERO,
     };
     let mut have_process = false;
-    for c in &node.children {
+    for c in node.children() {
         match c.kw {
             "process" => {
-                let path = ctx::arg(c, 0)?;
+                let path = ctx::arg(&c, 0)?;
                 if have_process {
                     let msg = format!(
                         "Process already set for track process {} - ignoring {path}",
@@ -322,11 +322,11 @@ pub fn track_process(ctx: &mut Ctx, node: &Node) -> Result<Option<TrackProcess>,
                     p.full_command = true;
                 }
             }
-            "param_match" => param_match(ctx, c, &mut p),
-            "weight" => process_weight(ctx, c, &mut p),
-            "quorum" => process_quorum(ctx, c, &mut p)?,
-            "quorum_max" => process_quorum_max(ctx, c, &mut p)?,
-            "delay" | "terminate_delay" | "fork_delay" => process_delay(ctx, c, &mut p)?,
+            "param_match" => param_match(ctx, &c, &mut p),
+            "weight" => process_weight(ctx, &c, &mut p),
+            "quorum" => process_quorum(ctx, &c, &mut p)?,
+            "quorum_max" => process_quorum_max(ctx, &c, &mut p)?,
+            "delay" | "terminate_delay" | "fork_delay" => process_delay(ctx, &c, &mut p)?,
             "full_command" => p.full_command = true,
             _ => {}
         }
@@ -480,7 +480,7 @@ pub fn track_file(ctx: &mut Ctx, node: &Node) -> Result<Option<TrackFile>, Fatal
         loc: node.loc,
     };
     let mut have_path = false;
-    for c in &node.children {
+    for c in node.children() {
         match c.kw {
             "file" => {
                 let Some(path) = c.arg(0) else {
@@ -498,8 +498,8 @@ pub fn track_file(ctx: &mut Ctx, node: &Node) -> Result<Option<TrackFile>, Fatal
                 have_path = true;
                 f.path = path.to_string();
             }
-            "weight" => file_weight(ctx, c, &mut f),
-            "init_file" => f.init = Some(file_init(ctx, c, &f.name)),
+            "weight" => file_weight(ctx, &c, &mut f),
+            "init_file" => f.init = Some(file_init(ctx, &c, &f.name)),
             _ => {}
         }
     }

@@ -15,12 +15,22 @@ use crate::config::model::ipaddr::IpAddress;
 /// unconfigured source address is the interface's, which is not known here, so such
 /// pairs are not compared.
 pub fn vrid_conflicts(ctx: &mut Ctx, all: &[&Instance]) -> bool {
+    // Only instances of one family and VRID can conflict: each is compared with the later
+    // ones of its kind, found through `next`, in the order of a scan of all pairs.
+    let kind = |i: &Instance| usize::from(i.family == Family::V6) * 256 + usize::from(i.vrid);
+    let mut next = vec![None; all.len()];
+    let mut following = [None; 512];
+    for (k, a) in all.iter().enumerate().rev() {
+        if let (Some(n), Some(f)) = (next.get_mut(k), following.get_mut(kind(a))) {
+            *n = f.replace(k);
+        }
+    }
     let mut had_error = false;
     for (k, a) in all.iter().enumerate() {
-        for b in &all[k + 1..] {
-            if a.family != b.family || a.vrid != b.vrid {
-                continue;
-            }
+        let after = |i: Option<usize>| i.and_then(|i| next.get(i).copied().flatten());
+        let mut j = after(Some(k));
+        while let Some(b) = j.and_then(|i| all.get(i)) {
+            j = after(j);
             match (&a.transport, &b.transport) {
                 (Transport::Unicast { peers: pa, .. }, Transport::Unicast { peers: pb, .. }) => {
                     let other_if = a.interface.is_some()

@@ -30,6 +30,7 @@ impl LineText {
         })
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Inline { len, buf } => {

@@ -155,13 +155,14 @@ impl Roots {
         self.tree.lines.clear();
         let mut p = Parser { r: reader, s: self };
         let mut need_bob = false;
-        let root = loop {
+        loop {
             match p.item(schema::ROOT, &mut need_bob, 0) {
-                Item::Keyword(k) => break k,
+                Item::Keyword => break,
                 Item::Skip => {}
                 Item::End(_) | Item::Eof => return None,
             }
-        };
+        }
+        let root = self.open.pop()?;
         self.tree.keywords.push(root);
         self.tree.root()
     }
@@ -195,7 +196,8 @@ struct Parser<'r, 'd> {
 
 /// What one line contributed to a block.
 enum Item {
-    Keyword(Keyword),
+    /// A keyword, added to the open block's children.
+    Keyword,
     /// A line that adds nothing (reported, or a brace).
     Skip,
     /// The block's closing `}`.
@@ -215,8 +217,7 @@ impl Parser<'_, '_> {
         let start = self.s.open.len();
         let end = loop {
             match self.item(tables, &mut need_bob, level) {
-                Item::Keyword(k) => self.s.open.push(k),
-                Item::Skip => {}
+                Item::Keyword | Item::Skip => {}
                 Item::End(loc) => break loc,
                 Item::Eof => break self.r.loc(),
             }
@@ -275,10 +276,12 @@ impl Parser<'_, '_> {
                 ),
             );
         }
-        Item::Keyword(self.keyword(kw, line, level))
+        self.keyword(kw, line, level);
+        Item::Keyword
     }
 
-    fn keyword(&mut self, kw: Kw, line: Line, level: usize) -> Keyword {
+    /// Adds the keyword of `line`, with its block or list, to the open block's children.
+    fn keyword(&mut self, kw: Kw, line: Line, level: usize) {
         let (raw, mut words, loc) = line.into_parts();
         words.remove_first();
         let mut node = Keyword::new(kw.name, raw, words, loc);
@@ -298,7 +301,7 @@ impl Parser<'_, '_> {
                 node.values = start..self.s.tree.lines.len();
             }
         }
-        node
+        self.s.open.push(node);
     }
 
     /// Keywords that act while the configuration is being read, as in keepalived.

@@ -68,6 +68,7 @@ impl Line {
     }
 
     /// Word `i` (0 = the first word).
+    #[inline]
     pub fn word(&self, i: usize) -> Option<&str> {
         self.words.get(&self.raw, i)
     }
@@ -84,6 +85,7 @@ impl Line {
         self.words.is_empty()
     }
 
+    #[inline]
     pub fn first(&self) -> Option<&str> {
         self.word(0)
     }

@@ -145,7 +145,7 @@ fn class(b: u8) -> Class {
 /// Whether `line` is plain: no comment, quote, escape or definition, nothing for the
 /// reader to process (a line starting with `@` or `~` is not plain either).
 pub fn is_plain(line: &str) -> bool {
-    !line.starts_with(['@', '~']) && no_special(line)
+    !matches!(line.as_bytes().first(), Some(b'@' | b'~')) && no_special(line)
 }
 
 fn no_special(s: &str) -> bool {

@@ -22,6 +22,7 @@ pub struct Words {
 
 impl Words {
     /// Adds the word `text[start..end]`.
+    #[inline]
     pub fn push(&mut self, start: usize, end: usize) {
         let span = (start as u16, end as u16);
         match self.inline.get_mut(usize::from(self.end)) {
@@ -39,6 +40,7 @@ impl Words {
         self.start == self.end
     }
 
+    #[inline]
     fn text<'a>(&self, text: &'a str, abs: usize) -> Option<&'a str> {
         let (a, b) = match self.inline.get(abs) {
             Some(&s) => s,
@@ -48,6 +50,7 @@ impl Words {
     }
 
     /// Word `i` of `text` (the text these positions were made for).
+    #[inline]
     pub fn get<'a>(&self, text: &'a str, i: usize) -> Option<&'a str> {
         let abs = usize::from(self.start) + i;
         if abs >= usize::from(self.end) {

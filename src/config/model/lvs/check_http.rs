@@ -56,7 +56,7 @@ fn keyword(
             ctx.error(k.loc, "nb_get_retry is deprecated - please use 'retry'");
             let w = ctx::arg(k, 0)?;
             match value::unsigned(ctx, k.loc, w, 0, u32::MAX) {
-                Some(v) => c.timing.retry = Some(v),
+                Some(v) => c.timing.set().retry = Some(v),
                 None => ctx.error(k.loc, format!("Invalid nb_get_retry value '{w}'")),
             }
         }

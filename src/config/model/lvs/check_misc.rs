@@ -1,7 +1,7 @@
 //! `MISC_CHECK { misc_path "CMD ARGS"; misc_timeout S; misc_dynamic; user U [G] }`.
 
 use super::checker::timing;
-use super::draft::{CheckerDraft, Env, Timing};
+use super::draft::{CheckerDraft, Env, TimingSet};
 use super::{CheckKind, MiscCheck};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
@@ -23,7 +23,7 @@ pub fn parse(ctx: &mut Ctx, env: &Env, n: &Node) -> Result<Option<CheckerDraft>,
         kind: CheckKind::Tcp,
         conn: None,
         alpha: None,
-        timing: Timing::default(),
+        timing: TimingSet::default(),
         log_all_failures: false,
         default_retry: 0,
         default_delay_before_retry: Some(Duration::from_secs(1)),

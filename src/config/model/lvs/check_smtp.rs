@@ -47,7 +47,11 @@ pub fn parse(
             return Ok(Vec::new());
         }
         // Resolved now, with the timeouts read so far, as keepalived does.
-        let so_far = rs.timing.connect_timeout.or(vs.timing.connect_timeout);
+        let so_far = rs
+            .timing
+            .get()
+            .connect_timeout
+            .or(vs.timing.get().connect_timeout);
         main.timeout = main.timeout.or(so_far).or(Some(DEFAULT_CONNECT_TIMEOUT));
         conns.push(main);
     }

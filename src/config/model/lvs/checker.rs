@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::draft::{CheckerDraft, ConnDraft, Env, RsDraft, Timing, VsDraft};
+use super::draft::{CheckerDraft, ConnDraft, Env, RsDraft, TimingSet, VsDraft};
 use super::read::{self, UINT_TIMER_MAX};
 use super::{check_http, check_misc, check_other, check_smtp, CheckKind, Family};
 use crate::config::ctx::{self, Ctx};
@@ -81,7 +81,7 @@ impl CheckerDraft {
                 ..ConnDraft::default()
             }),
             alpha: None,
-            timing: Timing::default(),
+            timing: TimingSet::default(),
             log_all_failures: false,
             default_retry: 1,
             default_delay_before_retry: Some(Duration::from_secs(1)),
@@ -199,22 +199,22 @@ pub fn timing(ctx: &mut Ctx, n: &Node, c: &mut CheckerDraft) -> Result<bool, Fat
         "retry" => {
             let w = ctx::arg(n, 0)?;
             match value::unsigned(ctx, loc, w, 0, u32::MAX) {
-                Some(v) => c.timing.retry = Some(v),
+                Some(v) => c.timing.set().retry = Some(v),
                 None => ctx.error(loc, format!("Invalid retry connection value '{w}'")),
             }
         }
         "delay_before_retry" | "warmup" => {
             let w = ctx::arg(n, 0)?;
             match read::timer(ctx, loc, w, 0, 0) {
-                Some(v) if n.kw == "warmup" => c.timing.warmup = Some(v),
-                Some(v) => c.timing.delay_before_retry = Some(v),
+                Some(v) if n.kw == "warmup" => c.timing.set().warmup = Some(v),
+                Some(v) => c.timing.set().delay_before_retry = Some(v),
                 None => ctx.error(loc, format!("Invalid {} connection value '{w}'", n.kw)),
             }
         }
         "delay_loop" => {
             let w = ctx::arg(n, 0)?;
             match read::timer(ctx, loc, w, 1, 0) {
-                Some(v) => c.timing.delay_loop = Some(v),
+                Some(v) => c.timing.set().delay_loop = Some(v),
                 None => ctx.error(loc, format!("delay_loop '{w}' is invalid - ignoring")),
             }
         }

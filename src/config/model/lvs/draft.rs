@@ -54,6 +54,23 @@ pub struct Timing {
     pub connect_timeout: Option<Duration>,
 }
 
+/// The [`Timing`] of a server or checker, boxed once one is set: most set none, and
+/// every real server and checker is kept until validation.
+#[derive(Clone, Debug, Default)]
+pub struct TimingSet(Option<Box<Timing>>);
+
+impl TimingSet {
+    /// The values set (none if none).
+    pub fn get(&self) -> Timing {
+        self.0.as_deref().copied().unwrap_or_default()
+    }
+
+    /// The values, to set one.
+    pub fn set(&mut self) -> &mut Timing {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SorryDraft {
     pub ip: IpAddr,
@@ -83,7 +100,7 @@ pub struct CheckerDraft {
     pub kind: CheckKind,
     pub conn: Option<ConnDraft>,
     pub alpha: Option<bool>,
-    pub timing: Timing,
+    pub timing: TimingSet,
     pub log_all_failures: bool,
     /// The checker type's retry default (1; DNS 3; MISC 0).
     pub default_retry: u32,
@@ -105,7 +122,7 @@ pub struct RsDraft {
     pub alpha: Option<bool>,
     pub notify_up: Option<Box<Script>>,
     pub notify_down: Option<Box<Script>>,
-    pub timing: Timing,
+    pub timing: TimingSet,
     pub smtp_alert: Option<bool>,
     pub virtualhost: Option<String>,
     pub checkers: Vec<CheckerDraft>,
@@ -137,7 +154,7 @@ pub struct VsDraft {
     pub quorum_up: Option<Box<Script>>,
     pub quorum_down: Option<Box<Script>>,
     pub weight: u32,
-    pub timing: Timing,
+    pub timing: TimingSet,
     pub sorry: Option<SorryDraft>,
     pub rs: Vec<RsDraft>,
     pub loc: Loc,
@@ -172,7 +189,7 @@ impl VsDraft {
             quorum_up: None,
             quorum_down: None,
             weight: 1,
-            timing: Timing::default(),
+            timing: TimingSet::default(),
             sorry: None,
             rs: Vec::new(),
             loc,

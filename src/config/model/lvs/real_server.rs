@@ -1,6 +1,6 @@
 //! `real_server IP [PORT] { ... }` and its checkers, read in order.
 
-use super::draft::{Drafts, Env, Method, RsDraft, Timing, VsDraft};
+use super::draft::{Drafts, Env, Method, RsDraft, TimingSet, VsDraft};
 use super::read;
 use super::timing::{self, Server};
 use super::virtual_server::{notify_script, WEIGHT_MAX};
@@ -45,7 +45,7 @@ pub fn parse(
         alpha: None,
         notify_up: None,
         notify_down: None,
-        timing: Timing::default(),
+        timing: TimingSet::default(),
         smtp_alert: None,
         virtualhost: None,
         checkers: Vec::new(),

@@ -1,7 +1,7 @@
 //! The checker timing keywords of virtual and real servers (`retry`, `delay_before_retry`,
 //! `warmup`, `connect_timeout`, `delay_loop`): defaults handed down to their checkers.
 
-use super::draft::Timing;
+use super::draft::TimingSet;
 use super::read::{self, UINT_TIMER_MAX};
 use crate::config::ctx::{self, Ctx};
 use crate::config::diag::Fatal;
@@ -38,13 +38,13 @@ impl Server {
 }
 
 /// Applies a timing keyword; false when `n` is none.
-pub fn keyword(ctx: &mut Ctx, n: &Node, t: &mut Timing, who: Server) -> Result<bool, Fatal> {
+pub fn keyword(ctx: &mut Ctx, n: &Node, t: &mut TimingSet, who: Server) -> Result<bool, Fatal> {
     let loc = n.loc;
     let (min, max) = match n.kw {
         "retry" => {
             let w = ctx::arg(n, 0)?;
             match value::unsigned(ctx, loc, w, 1, u32::MAX) {
-                Some(v) => t.retry = Some(v),
+                Some(v) => t.set().retry = Some(v),
                 None => ctx.error(loc, format!("retry value invalid - {w}")),
             }
             return Ok(true);
@@ -60,12 +60,14 @@ pub fn keyword(ctx: &mut Ctx, n: &Node, t: &mut Timing, who: Server) -> Result<b
         return Ok(true);
     };
     match n.kw {
-        "delay_before_retry" => t.delay_before_retry = Some(v),
-        "warmup" => t.warmup = Some(v),
-        "delay_loop" => t.delay_loop = Some(v),
+        "delay_before_retry" => t.set().delay_before_retry = Some(v),
+        "warmup" => t.set().warmup = Some(v),
+        "delay_loop" => t.set().delay_loop = Some(v),
         // For a real server keepalived's "unset" marker is this very value.
-        _ if who == Server::Real && v.as_micros() == UINT_TIMER_MAX => t.connect_timeout = None,
-        _ => t.connect_timeout = Some(v),
+        _ if who == Server::Real && v.as_micros() == UINT_TIMER_MAX => {
+            t.set().connect_timeout = None
+        }
+        _ => t.set().connect_timeout = Some(v),
     }
     Ok(true)
 }

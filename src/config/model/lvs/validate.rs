@@ -267,12 +267,13 @@ fn address_service_checks(ctx: &mut Ctx, vs: &mut VsDraft, seq: u16) {
 }
 
 fn vs_defaults(vs: &VsDraft) -> CheckDefaults {
+    let t = vs.timing.get();
     CheckDefaults {
-        retry: vs.timing.retry,
-        delay_before_retry: vs.timing.delay_before_retry,
-        warmup: vs.timing.warmup,
-        delay_loop: vs.timing.delay_loop.unwrap_or(DEFAULT_DELAY_LOOP),
-        connect_timeout: vs.timing.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        retry: t.retry,
+        delay_before_retry: t.delay_before_retry,
+        warmup: t.warmup,
+        delay_loop: t.delay_loop.unwrap_or(DEFAULT_DELAY_LOOP),
+        connect_timeout: t.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         alpha: vs.alpha,
     }
 }
@@ -349,7 +350,7 @@ fn real_servers(
             notify_down: rs.notify_down.take(),
             smtp_alert,
             virtualhost: rs.virtualhost.clone(),
-            defaults: rs_defaults(&rs.timing, rs.alpha, vs_defaults),
+            defaults: rs_defaults(&rs.timing.get(), rs.alpha, vs_defaults),
             checkers: Vec::new(),
             file_checks: std::mem::take(&mut rs.file_checks),
             loc: rs.loc,
@@ -531,7 +532,8 @@ fn checker(
     c: &CheckerDraft,
 ) -> Checker {
     let d = &rs.defaults;
-    let delay_loop = c.timing.delay_loop.unwrap_or(d.delay_loop);
+    let t = c.timing.get();
+    let delay_loop = t.delay_loop.unwrap_or(d.delay_loop);
     let conn = c.conn.as_ref().map(|k| Connection {
         ip: k.ip.unwrap_or(draft.ip),
         port: k.port.unwrap_or(draft.port),
@@ -547,14 +549,13 @@ fn checker(
         kind,
         conn,
         alpha: c.alpha.unwrap_or(d.alpha),
-        retry: c.timing.retry.or(d.retry).unwrap_or(c.default_retry),
-        delay_before_retry: c
-            .timing
+        retry: t.retry.or(d.retry).unwrap_or(c.default_retry),
+        delay_before_retry: t
             .delay_before_retry
             .or(d.delay_before_retry)
             .or(c.default_delay_before_retry)
             .unwrap_or(delay_loop),
-        warmup: c.timing.warmup.or(d.warmup).unwrap_or(delay_loop),
+        warmup: t.warmup.or(d.warmup).unwrap_or(delay_loop),
         delay_loop,
         log_all_failures: c.log_all_failures || global.checker_log_all_failures,
         loc: c.loc,
@@ -581,7 +582,7 @@ fn resolve_kind(kind: &mut CheckKind, vs: &VsDraft, rs: &RsDraft) {
             }
         }
         CheckKind::Misc(m) if m.timeout == Duration::ZERO => {
-            m.timeout = vs.timing.delay_loop.unwrap_or(DEFAULT_DELAY_LOOP);
+            m.timeout = vs.timing.get().delay_loop.unwrap_or(DEFAULT_DELAY_LOOP);
         }
         _ => {}
     }

@@ -531,15 +531,17 @@ pub struct UdpCheck {
     pub max_reply_len: u16,
 }
 
+/// What a checker does. The larger kinds are boxed: a checker is kept for every real
+/// server, and most are TCP_CHECKs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CheckKind {
     Tcp,
-    Http(HttpCheck),
-    Ssl(HttpCheck),
+    Http(Box<HttpCheck>),
+    Ssl(Box<HttpCheck>),
     Smtp { helo_name: String },
-    Dns(DnsCheck),
+    Dns(Box<DnsCheck>),
     Misc(MiscCheck),
-    Udp(UdpCheck),
+    Udp(Box<UdpCheck>),
     Ping,
 }
 

@@ -36,6 +36,7 @@ pub fn parse(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraf
     if !link_local_ok(ctx, n.end, c.conn.as_ref(), rs) {
         return Ok(None);
     }
+    let http = Box::new(http);
     c.kind = if n.kw == "SSL_GET" {
         CheckKind::Ssl(http)
     } else {

@@ -49,10 +49,10 @@ pub fn dns(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
     if !link_local_ok(ctx, n.end, c.conn.as_ref(), rs) {
         return Ok(None);
     }
-    c.kind = CheckKind::Dns(DnsCheck {
+    c.kind = CheckKind::Dns(Box::new(DnsCheck {
         qtype,
         name: name.unwrap_or_default(),
-    });
+    }));
     Ok(Some(c))
 }
 
@@ -136,7 +136,7 @@ pub fn udp(ctx: &mut Ctx, n: &Node, rs: &RsDraft) -> Result<Option<CheckerDraft>
         );
         ctx.error(n.end, msg);
     }
-    c.kind = CheckKind::Udp(u);
+    c.kind = CheckKind::Udp(Box::new(u));
     Ok(Some(c))
 }
 

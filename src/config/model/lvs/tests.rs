@@ -615,10 +615,10 @@ virtual_server 10.0.0.1 25 {
     assert_eq!((c[3].retry, c[3].delay_before_retry), (3, secs(7)));
     assert_eq!(
         c[3].kind,
-        CheckKind::Dns(DnsCheck {
+        CheckKind::Dns(Box::new(DnsCheck {
             qtype: DnsType::Soa,
             name: String::new()
-        })
+        }))
     );
 }
 

@@ -62,6 +62,18 @@ pub enum Signal {
     Kill,
 }
 
+/// Which addresses a gratuitous ARP / unsolicited NA round covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GarpScope {
+    /// One message for every VIP, then every eVIP, each on its own interface
+    /// (keepalived's `vrrp_send_link_update`).
+    Addresses,
+    /// `garp_extra_if`: one message on each of the instance's extra interfaces, for the
+    /// first address it has there, listed by `Instance::garp_extra_targets`
+    /// (`vrrp_send_vmac_update`). They keep switches learning MACs that send no adverts.
+    ExtraInterfaces,
+}
+
 /// One advertisement to send. The IP ID and AH sequence number are taken when the core
 /// decides to send (as keepalived updates them when it builds the packet), so
 /// `Router::emit_advert` turns this into the same bytes for every destination.
@@ -87,9 +99,12 @@ pub enum Action {
     /// Remove its virtual rules, routes, VIPs and eVIPs (and firewall rules), and drop any
     /// gratuitous ARPs still queued for it.
     RemoveAddresses(InstanceId),
-    /// `rounds` rounds of gratuitous ARP / unsolicited NA: each round one message for every
-    /// VIP, then every eVIP.
-    Garp { instance: InstanceId, rounds: u32 },
+    /// `rounds` rounds of gratuitous ARP / unsolicited NA over `scope`.
+    Garp {
+        instance: InstanceId,
+        rounds: u32,
+        scope: GarpScope,
+    },
     /// One gratuitous ARP / NA for the instance's own source address (a unicast instance
     /// leaving FAULT refreshes its peers' neighbour caches).
     GarpSource(InstanceId),

@@ -110,6 +110,7 @@ impl Fsm {
         if inst.garp.master_refresh > Duration::ZERO {
             inst.garp_refresh_at = Some(now + inst.garp.master_refresh);
         }
+        inst.schedule_garp_extra(now);
         self.notify(i, out);
         let inst = &mut self.insts[i];
         if inst.garp.master_delay > Duration::ZERO {
@@ -378,8 +379,8 @@ impl Fsm {
         }
     }
 
-    /// keepalived's `vrrp_state_master_tx` while MASTER: the advert, and the GARP refresh
-    /// when it is due.
+    /// keepalived's `vrrp_state_master_tx` while MASTER: the advert, then the GARP refresh
+    /// and the `garp_extra_if` round when they are due.
     fn master_tx(&mut self, i: usize, now: Instant, out: &mut Actions) {
         let inst = &mut self.insts[i];
         inst.send_advert(inst.effective_priority, out);
@@ -392,6 +393,7 @@ impl Fsm {
                 inst.garp_refresh_at = Some(now + inst.garp.master_refresh);
             }
         }
+        inst.garp_extra_due(now, out);
     }
 
     /// An advert arrived for instance `i` from `src`. `ladder` validates it (given whether

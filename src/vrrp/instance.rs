@@ -6,7 +6,8 @@
 use std::net::IpAddr;
 
 use super::action::{
-    Action, Actions, GroupId, IfaceId, InstanceId, NotifyState, SendAdvert, SockId, Target,
+    Action, Actions, GarpScope, GroupId, IfaceId, InstanceId, NotifyState, SendAdvert, SockId,
+    Target,
 };
 use super::msg::{AddrList, Msg};
 use super::stats::Stats;
@@ -100,6 +101,8 @@ pub struct Instance {
     pub(super) ttl: u8,
     pub(super) auth: Option<(AuthType, [u8; 8])>,
     pub(super) garp: Garp,
+    /// `garp_extra_if`: per extra interface, the address its periodic GARP/NA is for.
+    pub(super) garp_extra: Box<[u16]>,
     pub(super) src_configured: bool,
     pub(super) checksum: ChecksumCompat,
     /// The unicast VRRPv3 checksum switched to the old form after a peer used it.
@@ -136,17 +139,21 @@ pub struct Instance {
     pub(super) inits: u32,
     pub(super) notifies_sent: bool,
     pub(super) garp_refresh_at: Option<Instant>,
+    /// MASTER with `garp_extra_if`: the next extra-interface round is due after this.
+    pub(super) garp_extra_at: Option<Instant>,
     /// Our source address: configured, else the interface's primary one.
     pub(super) saddr: Option<IpAddr>,
     pub(super) stats: Stats,
 }
 
 impl Instance {
+    /// `is_vmac` tells the interfaces that are VMACs of this configuration.
     pub(super) fn new(
         id: InstanceId,
         c: &Config,
         iface: Option<IfaceId>,
         group: Option<GroupId>,
+        is_vmac: &dyn Fn(&str) -> bool,
     ) -> Instance {
         let vips: Box<[IpAddr]> = c
             .vips
@@ -214,6 +221,7 @@ impl Instance {
             ttl,
             auth: c.auth.map(|a| (a.kind, a.key)),
             garp: c.garp,
+            garp_extra: garp_extra_targets(c, is_vmac),
             src_configured: c.src_addr.is_some(),
             checksum: c.old_unicast_checksum,
             old_checksum: false,
@@ -240,6 +248,7 @@ impl Instance {
             inits: 0,
             notifies_sent: false,
             garp_refresh_at: None,
+            garp_extra_at: None,
             saddr: c.src_addr,
             stats: Stats::default(),
         }
@@ -418,7 +427,32 @@ impl Instance {
             out.push(Action::Garp {
                 instance: self.id,
                 rounds,
+                scope: GarpScope::Addresses,
             });
+        }
+    }
+
+    /// Becoming MASTER: the first `garp_extra_if` round is due one interval later.
+    pub(super) fn schedule_garp_extra(&mut self, now: Instant) {
+        self.garp_extra_at = match self.garp.extra_if {
+            Some(e) if !self.garp_extra.is_empty() => Some(now + e.interval),
+            _ => None,
+        };
+    }
+
+    /// keepalived's check at each advert a MASTER with its addresses set sends: once the
+    /// interval has passed, one round on the extra interfaces, the next an interval later.
+    pub(super) fn garp_extra_due(&mut self, now: Instant, out: &mut Actions) {
+        let (Some(at), Some(e)) = (self.garp_extra_at, self.garp.extra_if) else {
+            return;
+        };
+        if now > at {
+            out.push(Action::Garp {
+                instance: self.id,
+                rounds: 1,
+                scope: GarpScope::ExtraInterfaces,
+            });
+            self.garp_extra_at = Some(now + e.interval);
         }
     }
 
@@ -487,5 +521,180 @@ impl Instance {
 
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// The addresses of a [`GarpScope::ExtraInterfaces`] round, one per interface: indices
+    /// into the configuration's `vips` followed by its `evips`.
+    pub fn garp_extra_targets(&self) -> &[u16] {
+        &self.garp_extra
+    }
+}
+
+/// keepalived's `vrrp_send_vmac_update` choice, made once: the interfaces of the VIPs and
+/// eVIPs other than the instance's own (all of them with `all`, else only our VMACs), and
+/// its own VMAC when adverts leave from the parent (`vmac_xmit_base`), so nothing else
+/// carries that MAC. Each interface once, for its first address.
+fn garp_extra_targets(c: &Config, is_vmac: &dyn Fn(&str) -> bool) -> Box<[u16]> {
+    let Some(e) = c.garp.extra_if else {
+        return Box::default();
+    };
+    let own = c
+        .vmac
+        .as_ref()
+        .map(|v| v.name.as_str())
+        .or(c.interface.as_deref());
+    let xmit_base = c.vmac.as_ref().is_some_and(|v| v.xmit_base);
+    let mut done: Vec<&str> = Vec::new();
+    let mut targets = Vec::new();
+    for (k, a) in c.vips.iter().chain(&c.evips).enumerate() {
+        let Some(dev) = a.dev.as_deref() else {
+            continue;
+        };
+        let wanted = if Some(dev) == own {
+            xmit_base
+        } else {
+            e.all || is_vmac(dev)
+        };
+        if wanted && !done.contains(&dev) {
+            if let Ok(k) = u16::try_from(k) {
+                done.push(dev);
+                targets.push(k);
+            }
+        }
+    }
+    targets.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+    use crate::config::model::global::GarpExtraIf;
+
+    /// VI_1 on eth0 with VIPs on eth0 and eth1 (twice) and an eVIP on eth2.
+    fn extra_if_conf(global: &str, extra: &str) -> String {
+        format!(
+            "global_defs {{
+                {global}
+            }}
+            vrrp_instance VI_1 {{
+                interface eth0
+                virtual_router_id 51
+                priority 150
+                garp_master_delay 0
+                {extra}
+                virtual_ipaddress {{
+                    10.0.0.100/24
+                    10.1.0.100/24 dev eth1
+                    10.1.0.101/24 dev eth1
+                }}
+                virtual_ipaddress_excluded {{
+                    10.2.0.100/24 dev eth2
+                }}
+            }}"
+        )
+    }
+
+    fn extra_rounds(r: &super::super::router::Router, out: &Actions) -> usize {
+        lines(r, out)
+            .iter()
+            .filter(|l| l.starts_with("garp-extra"))
+            .count()
+    }
+
+    #[test]
+    fn extra_interfaces_get_one_garp_each_for_their_first_address() {
+        let r = router(&extra_if_conf("vrrp_garp_extra_if all 10", ""));
+        // eth1's first VIP (index 1) and eth2's eVIP (index 3); eth0 carries the adverts.
+        assert_eq!(r.instances()[0].garp_extra_targets(), [1, 3]);
+    }
+
+    #[test]
+    fn a_master_sends_extra_rounds_on_the_first_advert_after_each_interval() {
+        let mut r = router(&extra_if_conf("vrrp_garp_extra_if all 10", ""));
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        run_until(&mut r, at(3_414_062), &mut out);
+        assert_eq!(r.instances()[0].state(), State::Master);
+        out.clear();
+        // MASTER at 3.414062 s; the interval ends at 13.414062 s and keepalived sends when
+        // an advert finds it passed (strictly), so at the advert of 14.414062 s; the next
+        // interval ends at 24.414062 s, exactly at an advert, so 25.414062 s.
+        let mut rounds = Vec::new();
+        while let Some(t) = r.poll_at().filter(|&t| t <= at(37_000_000)) {
+            r.handle_timeout(t, &mut out);
+            if extra_rounds(&r, &out) > 0 {
+                rounds.push(t);
+            }
+            out.clear();
+        }
+        assert_eq!(
+            rounds,
+            [at(14_414_062), at(25_414_062), at(36_414_062)],
+            "extra rounds"
+        );
+    }
+
+    #[test]
+    fn a_backup_sends_no_extra_rounds_and_leaving_master_stops_them() {
+        let mut r = router(&extra_if_conf("vrrp_garp_extra_if all 2", ""));
+        let mut out = actions(&r);
+        r.start(at(0), &mut out);
+        run_until(&mut r, at(3_414_062), &mut out);
+        // A better master from 4 s on: a MASTER would have sent a round at 6.414062 s.
+        let better = v2(
+            "10.0.0.2",
+            51,
+            200,
+            &["10.0.0.100", "10.1.0.100", "10.1.0.101"],
+        );
+        out.clear();
+        for k in 4..=12 {
+            deliver(&mut r, secs(k), &better, &mut out);
+            run_until(&mut r, secs(k), &mut out);
+            assert_eq!(r.instances()[0].state(), State::Backup);
+        }
+        assert_eq!(extra_rounds(&r, &out), 0);
+    }
+
+    #[test]
+    fn without_all_only_our_vmacs_are_extra_interfaces() {
+        let mut c = config(&extra_if_conf("vrrp_garp_extra_if all 10", ""));
+        let vi = &mut c.vrrp.instances[0];
+        vi.garp.extra_if = Some(GarpExtraIf {
+            all: false,
+            interval: Duration::from_secs(10),
+        });
+        let plain = Instance::new(InstanceId(0), vi, None, None, &|_| false);
+        assert!(plain.garp_extra_targets().is_empty());
+        let on_vmac = Instance::new(InstanceId(0), vi, None, None, &|n| n == "eth2");
+        assert_eq!(on_vmac.garp_extra_targets(), [3]);
+    }
+
+    #[test]
+    fn with_vmac_xmit_base_the_vmac_itself_needs_extra_rounds() {
+        let r = router(&extra_if_conf(
+            "vrrp_garp_extra_if all 10",
+            "use_vmac\nvmac_xmit_base",
+        ));
+        // The VIPs without a dev are on the VMAC, which sends no adverts: index 0 first.
+        assert_eq!(r.instances()[0].garp_extra_targets(), [0, 1, 3]);
+        let r = router(&extra_if_conf("vrrp_garp_extra_if all 10", "use_vmac"));
+        assert_eq!(r.instances()[0].garp_extra_targets(), [1, 3]);
+    }
+
+    #[test]
+    fn the_instance_setting_overrides_the_global_one() {
+        let r = router(&extra_if_conf("", "garp_extra_if all 5"));
+        assert_eq!(
+            r.instances()[0].garp.extra_if.map(|e| e.interval),
+            Some(Duration::from_secs(5))
+        );
+        let r = router(&extra_if_conf(
+            "vrrp_garp_extra_if all 5",
+            "garp_extra_if 0",
+        ));
+        assert!(r.instances()[0].garp.extra_if.is_none());
+        assert!(r.instances()[0].garp_extra_targets().is_empty());
     }
 }

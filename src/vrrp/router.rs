@@ -136,13 +136,19 @@ impl Router {
                 .and_then(|n| groups.iter().position(|g| &*g.name == n.as_str()))
                 .map(|k| index(k, GroupId))
         };
+        let vmacs: Vec<&str> = vrrp
+            .instances
+            .iter()
+            .filter_map(|c| c.vmac.as_ref().map(|v| v.name.as_str()))
+            .collect();
+        let is_vmac = |name: &str| vmacs.contains(&name);
         let insts: Vec<Instance> = vrrp
             .instances
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let iface = run_ifaces[i].map(|k| index(k, IfaceId));
-                Instance::new(index(i, InstanceId), c, iface, group_of(c))
+                Instance::new(index(i, InstanceId), c, iface, group_of(c), &is_vmac)
             })
             .collect();
 

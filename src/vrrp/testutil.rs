@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::action::{Action, Actions, InstanceId, NotifyState, SockId, Target};
+use super::action::{Action, Actions, GarpScope, InstanceId, NotifyState, SockId, Target};
 use super::msg::Names;
 use super::router::Router;
 use super::rx::Received;
@@ -11,18 +11,28 @@ use super::wire::{emit_ipv4_advert, Addrs, AdvertRepr, AuthField, Ipv4Fields, GR
 use crate::config::host::FakeHost;
 use crate::config::model::vrrp::{Family, Version};
 use crate::config::testutil::load_text;
+use crate::config::Config;
 use crate::time::{Duration, Instant};
 
 pub const ME: &str = "10.0.0.1";
 
-/// A router for `conf` (scripts under /bin exist), its eth0 addressed `ME`, not started.
-pub fn router(conf: &str) -> Router {
+/// The loaded configuration `conf` (scripts under /bin exist, so do eth1 and eth2).
+pub fn config(conf: &str) -> Config {
     let mut host = FakeHost::new();
+    host.interfaces.extend(["eth1".into(), "eth2".into()]);
     for s in ["/bin/chk", "/bin/chk2", "/bin/notify"] {
         host.add_script(s);
     }
-    let loaded = load_text(conf, &host);
-    let config = loaded.config.expect("configuration loads");
+    load_text(conf, &host).config.expect("configuration loads")
+}
+
+/// A router for `conf`, its eth0 addressed `ME`, not started.
+pub fn router(conf: &str) -> Router {
+    router_for(&config(conf))
+}
+
+/// A router for a loaded configuration, its eth0 addressed `ME`, not started.
+pub fn router_for(config: &Config) -> Router {
     let mut r = Router::new(&config.vrrp, &config.global);
     let mut out = Actions::with_capacity(16);
     r.interface_address(at(0), "eth0", Family::V4, Some(ip(ME)), &mut out);
@@ -67,9 +77,16 @@ pub fn lines(r: &Router, out: &Actions) -> Vec<String> {
             ),
             Action::AddAddresses(i) => format!("add {}", Names::instance(r, *i)),
             Action::RemoveAddresses(i) => format!("remove {}", Names::instance(r, *i)),
-            Action::Garp { instance, rounds } => {
-                format!("garp {} x{rounds}", Names::instance(r, *instance))
-            }
+            Action::Garp {
+                instance,
+                rounds,
+                scope: GarpScope::Addresses,
+            } => format!("garp {} x{rounds}", Names::instance(r, *instance)),
+            Action::Garp {
+                instance,
+                rounds,
+                scope: GarpScope::ExtraInterfaces,
+            } => format!("garp-extra {} x{rounds}", Names::instance(r, *instance)),
             Action::GarpSource(i) => format!("garp-source {}", Names::instance(r, *i)),
             Action::RunScript(s) => format!("run {}", r.script(*s)),
             Action::KillScript { script, signal } => {

@@ -1,6 +1,7 @@
 //! What the VRRP core asks the runtime to do: plain values pushed into a caller-owned list
 //! of fixed capacity. The core never performs IO; the runtime executes these in order.
 
+use super::lvs_syncd::SyncdRole;
 use super::msg::Msg;
 
 /// A VRRP instance: its index in `config::model::vrrp::Vrrp::instances`.
@@ -129,6 +130,12 @@ pub enum Action {
         priority: u8,
         master: bool,
     },
+    /// Start the IPVS sync daemon in `role` (IPVS_CMD_NEW_DAEMON with the parameters of
+    /// `Router::sync_daemon`).
+    StartSyncd(SyncdRole),
+    /// Stop the IPVS sync daemon of `role` (IPVS_CMD_DEL_DAEMON); one that is not running
+    /// is no error.
+    StopSyncd(SyncdRole),
     /// A log line, in keepalived's words.
     Log(Msg),
 }

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use super::action::{Action, Actions, InstanceId};
 use super::instance::{Advert, Instance, State, PRIO_OWNER};
+use super::lvs_syncd::{self, SyncdRole};
 use super::msg::Msg;
 use super::sync_group::Group;
 use super::timer::Timer;
@@ -113,6 +114,9 @@ impl Fsm {
         inst.schedule_garp_extra(now);
         self.notify(i, out);
         let inst = &mut self.insts[i];
+        if inst.lvs_syncd {
+            lvs_syncd::switch(SyncdRole::Master, out);
+        }
         if inst.garp.master_delay > Duration::ZERO {
             inst.timers
                 .set(Timer::GarpDelay, now + inst.garp.master_delay);
@@ -125,6 +129,9 @@ impl Fsm {
     fn leave_master(&mut self, i: usize, new: State, why: Why, now: Instant, out: &mut Actions) {
         let inst = &mut self.insts[i];
         let id = inst.id;
+        if inst.lvs_syncd && inst.vipset && matches!(new, State::Backup | State::Fault) {
+            lvs_syncd::switch(SyncdRole::Backup, out);
+        }
         match new {
             State::Backup => {
                 out.log(Msg::Entering {

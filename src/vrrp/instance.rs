@@ -109,6 +109,8 @@ pub struct Instance {
     pub(super) old_checksum: bool,
     pub(super) group: Option<GroupId>,
     pub(super) notify_priority_changes: bool,
+    /// Its state drives the LVS sync daemon.
+    pub(super) lvs_syncd: bool,
     pub(super) config_faults: u32,
 
     pub(super) state: State,
@@ -227,6 +229,7 @@ impl Instance {
             old_checksum: false,
             group,
             notify_priority_changes: c.notify_priority_changes,
+            lvs_syncd: false,
             config_faults: c.config_faults.len() as u32,
             state: State::Init,
             want,

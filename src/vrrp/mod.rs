@@ -8,6 +8,7 @@
 //!   configuration; the entry points and `poll_at`.
 //! - `fsm`, `instance`, `sync_group`, `track`, `timer` — the state machines.
 //! - `rx`, `tx` — the receive ladder and advert emission, on the wire views.
+//! - `lvs_syncd` — the IPVS sync daemon that follows one instance's state.
 //! - `action`, `msg`, `stats` — what comes out: actions, log lines, counters.
 //!
 //! Nothing here does IO or allocates after start-up: packets are read in place and written
@@ -17,6 +18,7 @@ pub mod action;
 pub mod auth;
 pub mod fsm;
 pub mod instance;
+pub mod lvs_syncd;
 pub mod msg;
 pub mod router;
 pub mod rx;

@@ -11,6 +11,7 @@ use super::action::{
 };
 use super::fsm::Fsm;
 use super::instance::{Instance, State, PRIO_OWNER};
+use super::lvs_syncd::{SyncDaemon, SyncdRole};
 use super::msg::{Msg, Names};
 use super::rx::{self, Packet, Received};
 use super::sync_group::Group;
@@ -60,6 +61,7 @@ pub struct Router {
     files: Vec<TrackedFile>,
     procs: Vec<TrackedProcess>,
     sockets: Vec<Socket>,
+    syncd: Option<SyncDaemon>,
     startup_delay: Duration,
     log_unknown_vrids: bool,
     group4: Ipv4Addr,
@@ -210,6 +212,10 @@ impl Router {
             delayed_start: None,
         };
         let sockets = socket_pool(vrrp, &mut fsm);
+        let syncd = SyncDaemon::from_config(vrrp, global);
+        if let Some(d) = &syncd {
+            fsm.insts[usize::from(d.instance.0)].lvs_syncd = true;
+        }
         for g in 0..fsm.groups.len() {
             // keepalived's `vrrp_sync_set_group`: MASTER only if every member is an
             // address owner wanting MASTER.
@@ -227,6 +233,7 @@ impl Router {
             files,
             procs,
             sockets,
+            syncd,
             startup_delay: global.vrrp_startup_delay,
             log_unknown_vrids: global.log_unknown_vrids,
             group4: global.vrrp_mcast_group4,
@@ -262,6 +269,11 @@ impl Router {
 
     pub fn sockets(&self) -> &[Socket] {
         &self.sockets
+    }
+
+    /// The IPVS sync daemon the VRRP process drives, if any.
+    pub fn sync_daemon(&self) -> Option<&SyncDaemon> {
+        self.syncd.as_ref()
     }
 
     pub fn interface(&self, name: &str) -> Option<IfaceId> {
@@ -526,6 +538,11 @@ impl Router {
             && inst.base_priority == PRIO_OWNER
             && inst.want == State::Master
         {
+            if inst.lvs_syncd {
+                out.push(Action::StartSyncd(SyncdRole::of(
+                    inst.state == State::Master,
+                )));
+            }
             // The owner takes over by timing out of BACKUP almost at once.
             inst.state = State::Backup;
             inst.ms_down_timer = Duration::from_micros(1);
@@ -537,6 +554,9 @@ impl Router {
         } else {
             inst.down_interval()
         };
+        if inst.lvs_syncd {
+            out.push(Action::StartSyncd(SyncdRole::Backup));
+        }
         // Addresses left from an earlier run are removed (keepalived marks them set).
         inst.vipset = true;
         inst.restore_interface(false, out);
@@ -761,13 +781,18 @@ impl Router {
         }
     }
 
-    /// Shutdown: every MASTER resigns with a priority-0 advert and removes its addresses;
-    /// then every instance, and every group, notifies STOP. Nothing runs afterwards.
+    /// Shutdown: the LVS sync daemon stops, every MASTER resigns with a priority-0 advert
+    /// and removes its addresses; then every instance, and every group, notifies STOP.
+    /// Nothing runs afterwards.
     pub fn stop(&mut self, _now: Instant, out: &mut Actions) {
         if self.phase == Phase::Stopped {
             return;
         }
         self.phase = Phase::Stopped;
+        if let Some(d) = &self.syncd {
+            let master = self.fsm.insts[usize::from(d.instance.0)].state == State::Master;
+            out.push(Action::StopSyncd(SyncdRole::of(master)));
+        }
         for inst in &mut self.fsm.insts {
             if inst.state == State::Master {
                 inst.restore_interface(true, out);

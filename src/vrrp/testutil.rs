@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::action::{Action, Actions, GarpScope, InstanceId, NotifyState, SockId, Target};
+use super::lvs_syncd::SyncdRole;
 use super::msg::Names;
 use super::router::Router;
 use super::rx::Received;
@@ -87,6 +88,8 @@ pub fn lines(r: &Router, out: &Actions) -> Vec<String> {
                 rounds,
                 scope: GarpScope::ExtraInterfaces,
             } => format!("garp-extra {} x{rounds}", Names::instance(r, *instance)),
+            Action::StartSyncd(role) => format!("syncd start {}", role_word(*role)),
+            Action::StopSyncd(role) => format!("syncd stop {}", role_word(*role)),
             Action::GarpSource(i) => format!("garp-source {}", Names::instance(r, *i)),
             Action::RunScript(s) => format!("run {}", r.script(*s)),
             Action::KillScript { script, signal } => {
@@ -124,6 +127,13 @@ pub fn lines(r: &Router, out: &Actions) -> Vec<String> {
             ),
         })
         .collect()
+}
+
+fn role_word(r: SyncdRole) -> &'static str {
+    match r {
+        SyncdRole::Master => "master",
+        SyncdRole::Backup => "backup",
+    }
 }
 
 /// The priorities of the adverts among `out`, for instance `i`.

@@ -43,7 +43,7 @@ fn config() -> Config {
 const SCRIPT: &str = "vrrp_script chk {\n script \"/bin/chk\"\n interval 1\n weight -30\n}\n";
 
 /// Configurations covering the ladder's branches: plain v2, PASS, AH, v3, unicast with
-/// source checks, an owner, preempt_delay, a sync group, a tracked script, IPv6.
+/// source checks and a tracked source, an owner, preempt_delay, a sync group, a tracked script, IPv6.
 fn configs() -> Vec<String> {
     let one = |extra: &str| sim::conf(150, extra);
     vec![
@@ -51,7 +51,7 @@ fn configs() -> Vec<String> {
         one("authentication {\n auth_type PASS\n auth_pass secret\n}"),
         one("authentication {\n auth_type AH\n auth_pass secret\n}"),
         one("version 3\nadvert_int 0.5"),
-        one("version 3\nunicast_src_ip 10.0.0.1\nunicast_peer {\n 10.0.0.2 min_ttl 10 max_ttl 200\n}\ncheck_unicast_src"),
+        one("version 3\nunicast_src_ip 10.0.0.1\nunicast_peer {\n 10.0.0.2 min_ttl 10 max_ttl 200\n}\ncheck_unicast_src\ntrack_src_ip"),
         sim::conf(255, "").replace("state BACKUP", "state MASTER"),
         one("preempt_delay 1.5\nskip_check_adv_addr\nhigher_prio_send_advert"),
         format!(
@@ -151,7 +151,12 @@ enum Op {
     Advance(u32),
     Link(bool),
     Script(i32),
-    AddressRemoved,
+    /// A VIP (or the configured source address) deleted from eth0.
+    AddressRemoved(bool),
+    /// eth0 (or lo) deleted.
+    Deleted(bool),
+    /// eth0 back: up, with its primary address and the configured source.
+    Restored,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -190,7 +195,9 @@ fn op() -> impl Strategy<Value = Op> {
         (0u32..5_000_000).prop_map(Op::Advance),
         any::<bool>().prop_map(Op::Link),
         (0i32..3).prop_map(Op::Script),
-        Just(Op::AddressRemoved),
+        any::<bool>().prop_map(Op::AddressRemoved),
+        any::<bool>().prop_map(Op::Deleted),
+        Just(Op::Restored),
     ]
 }
 
@@ -320,7 +327,21 @@ fn run(k: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                     r.script_result(now, s, ScriptExit::Exited(*code), &mut out);
                 }
             }
-            Op::AddressRemoved => r.address_removed(now, "eth0", vips[0], &mut out),
+            Op::AddressRemoved(source) => {
+                let addr = if *source {
+                    IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))
+                } else {
+                    vips[0]
+                };
+                r.address_removed(now, "eth0", addr, &mut out)
+            }
+            Op::Deleted(lo) => r.interface_deleted(now, if *lo { "lo" } else { "eth0" }, &mut out),
+            Op::Restored => {
+                let me = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+                r.link_changed(now, "eth0", true, &mut out);
+                r.interface_address(now, "eth0", Family::V4, Some(me), &mut out);
+                r.address_added(now, "eth0", me, &mut out);
+            }
         }
         coherent(&r, now, &out, matches!(op, Op::Advance(_)))?;
     }

@@ -56,6 +56,17 @@ pub struct Owned {
     pub no_track: bool,
 }
 
+/// The interfaces of an instance, in the router's table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    /// Where adverts go and come from: the VMAC, else (or with `vmac_xmit_base`) the
+    /// configured interface.
+    pub iface: Option<IfaceId>,
+    /// The configured `interface`.
+    pub configured: Option<IfaceId>,
+    pub vmac: Option<IfaceId>,
+}
+
 /// An accepted advertisement, as the state machine sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Advert {
@@ -77,6 +88,8 @@ pub struct Instance {
     pub(super) version: Version,
     /// The interface adverts are received on (the VMAC unless `vmac_xmit_base`).
     pub(super) iface: Option<IfaceId>,
+    pub(super) configured: Option<IfaceId>,
+    pub(super) vmac: Option<IfaceId>,
     pub(super) sock: Option<SockId>,
     pub(super) adver_int: Duration,
     /// The advertised addresses (the VIPs of the instance's family), in order.
@@ -104,6 +117,12 @@ pub struct Instance {
     /// `garp_extra_if`: per extra interface, the address its periodic GARP/NA is for.
     pub(super) garp_extra: Box<[u16]>,
     pub(super) src_configured: bool,
+    /// `track_src_ip`: FAULT while the configured source address is not on its interface.
+    pub(super) src_tracked: bool,
+    pub(super) src_missing: bool,
+    /// Its configured interface or VMAC, untracked (`dont_track_primary`), was deleted while
+    /// up: FAULT until it is up again.
+    pub(super) lost: [bool; 2],
     pub(super) checksum: ChecksumCompat,
     /// The unicast VRRPv3 checksum switched to the old form after a peer used it.
     pub(super) old_checksum: bool,
@@ -153,7 +172,7 @@ impl Instance {
     pub(super) fn new(
         id: InstanceId,
         c: &Config,
-        iface: Option<IfaceId>,
+        links: Links,
         group: Option<GroupId>,
         is_vmac: &dyn Fn(&str) -> bool,
     ) -> Instance {
@@ -201,7 +220,9 @@ impl Instance {
             vrid: c.vrid,
             family: c.family,
             version: c.version,
-            iface,
+            iface: links.iface,
+            configured: links.configured,
+            vmac: links.vmac,
             sock: None,
             adver_int: c.advert_int,
             vips,
@@ -225,6 +246,9 @@ impl Instance {
             garp: c.garp,
             garp_extra: garp_extra_targets(c, is_vmac),
             src_configured: c.src_addr.is_some(),
+            src_tracked: c.track_src_ip,
+            src_missing: false,
+            lost: [false; 2],
             checksum: c.old_unicast_checksum,
             old_checksum: false,
             group,
@@ -304,6 +328,20 @@ impl Instance {
 
     pub fn sync_group(&self) -> Option<GroupId> {
         self.group
+    }
+
+    /// The interface its source address is on: for IPv4 the configured one (a VMAC has no
+    /// address of its own), for IPv6 the VMAC (keepalived gives it a link-local address).
+    pub fn source_interface(&self) -> Option<IfaceId> {
+        match self.family {
+            Family::V4 => self.configured,
+            Family::V6 => self.vmac.or(self.configured),
+        }
+    }
+
+    /// Its configured interface and VMAC, the interfaces it cannot run without.
+    pub(super) fn own_interfaces(&self) -> [Option<IfaceId>; 2] {
+        [self.configured, self.vmac]
     }
 
     /// The deadline of one of its timers.
@@ -668,9 +706,10 @@ mod tests {
             all: false,
             interval: Duration::from_secs(10),
         });
-        let plain = Instance::new(InstanceId(0), vi, None, None, &|_| false);
+        let none = Links::default();
+        let plain = Instance::new(InstanceId(0), vi, none, None, &|_| false);
         assert!(plain.garp_extra_targets().is_empty());
-        let on_vmac = Instance::new(InstanceId(0), vi, None, None, &|n| n == "eth2");
+        let on_vmac = Instance::new(InstanceId(0), vi, none, None, &|n| n == "eth2");
         assert_eq!(on_vmac.garp_extra_targets(), [3]);
     }
 

@@ -176,6 +176,9 @@ pub enum Msg {
         iface: IfaceId,
         up: bool,
     },
+    InterfaceDeleted(IfaceId),
+    /// `track_src_ip`: the configured source address is not on its interface at start-up.
+    FaultSourceMissing(InstanceId),
     // The receive ladder.
     ShortPacket {
         kind: Short,
@@ -541,6 +544,14 @@ impl<N: Names + ?Sized> fmt::Display for Show<'_, N> {
                 "Netlink reports {} {}",
                 n.interface(iface),
                 if up { "up" } else { "down" }
+            ),
+            Msg::InterfaceDeleted(iface) => {
+                write!(f, "Interface {} deleted", n.interface(iface))
+            }
+            Msg::FaultSourceMissing(inst) => write!(
+                f,
+                "({}): entering FAULT state (src address not configured)",
+                i(inst)
             ),
             Msg::ShortPacket { kind, len } => {
                 let what = match kind {

@@ -10,7 +10,7 @@ use super::action::{
     SendAdvert, SockId, Target,
 };
 use super::fsm::Fsm;
-use super::instance::{Instance, State, PRIO_OWNER};
+use super::instance::{Instance, Links, State, PRIO_OWNER};
 use super::lvs_syncd::{SyncDaemon, SyncdRole};
 use super::msg::{Msg, Names};
 use super::rx::{self, Packet, Received};
@@ -22,6 +22,8 @@ use crate::config::model::global::Global;
 use crate::config::model::vrrp::{AuthType, Family, Instance as InstanceConfig, Transport, Vrrp};
 use crate::limits;
 use crate::time::{Duration, Instant};
+
+mod interfaces;
 
 /// A receive socket keepalived would open: per interface, family, protocol and multicast
 /// group (or unicast source). Adverts are dispatched to its instances by VRID.
@@ -95,10 +97,15 @@ impl Router {
             iface_index.insert(name.to_string(), iface_names.len() - 1);
             iface_names.len() - 1
         };
-        let mut run_ifaces = Vec::with_capacity(vrrp.instances.len());
+        let mut links = Vec::with_capacity(vrrp.instances.len());
         let mut uses: Vec<Vec<(usize, Use)>> = Vec::with_capacity(vrrp.instances.len());
         for (i, c) in vrrp.instances.iter().enumerate() {
-            run_ifaces.push(run_interface(c).map(&mut intern));
+            let mut id = |name: &str| index(intern(name), IfaceId);
+            links.push(Links {
+                iface: run_interface(c).map(&mut id),
+                configured: c.interface.as_deref().map(&mut id),
+                vmac: c.vmac.as_ref().map(|v| id(&v.name)),
+            });
             let mut own = Vec::new();
             for t in &c.tracking.interfaces {
                 own.push((intern(&t.name), Use::new(i, t.weight, t.reverse)));
@@ -114,6 +121,7 @@ impl Router {
             .map(|(name, users)| Iface {
                 name,
                 up: true,
+                primary: [None; 2],
                 users: users.into_boxed_slice(),
             })
             .collect();
@@ -148,10 +156,7 @@ impl Router {
             .instances
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                let iface = run_ifaces[i].map(|k| index(k, IfaceId));
-                Instance::new(index(i, InstanceId), c, iface, group_of(c), &is_vmac)
-            })
+            .map(|(i, c)| Instance::new(index(i, InstanceId), c, links[i], group_of(c), &is_vmac))
             .collect();
 
         let users_of = |list: fn(&InstanceConfig) -> &[crate::config::model::vrrp::TrackRef],
@@ -490,6 +495,11 @@ impl Router {
                 inst.state = State::Fault;
                 inst.faults += 1;
             }
+            if inst.src_missing {
+                out.log(Msg::FaultSourceMissing(inst.id));
+                inst.state = State::Fault;
+                inst.faults += 1;
+            }
             for (s, u) in self.inst_scripts[i].iter() {
                 let script = &self.scripts[usize::from(s.0)];
                 fsm.init_script(*s, u, script.init, script.initially_ok(), out);
@@ -616,94 +626,6 @@ impl Router {
                 (_, Some((_, k))) => self.scripts[k].on_timer(index(k, ScriptId), now, out),
                 (None, None) => return,
             }
-        }
-    }
-
-    /// An interface went up or down. Before `start`, only records its state.
-    pub fn link_changed(&mut self, now: Instant, name: &str, up: bool, out: &mut Actions) {
-        let Some(k) = find_iface(&self.ifaces, name).map(|k| usize::from(k.0)) else {
-            return;
-        };
-        let f = &mut self.ifaces[k];
-        if f.up == up {
-            return;
-        }
-        f.up = up;
-        if self.phase != Phase::Running || f.users.is_empty() {
-            return;
-        }
-        out.log(Msg::LinkChange {
-            iface: index(k, IfaceId),
-            up,
-        });
-        for n in 0..self.ifaces[k].users.len() {
-            let u = self.ifaces[k].users[n];
-            self.fsm.object_changed(&u, up, now, out);
-        }
-    }
-
-    /// The primary address of `family` on interface `name` is now `addr` (None: it has
-    /// none). Instances on it without a configured source address use it; losing it takes
-    /// them to FAULT, regaining it brings them back. Before `start`, only records it.
-    pub fn interface_address(
-        &mut self,
-        now: Instant,
-        name: &str,
-        family: Family,
-        addr: Option<IpAddr>,
-        out: &mut Actions,
-    ) {
-        let Some(iface) = find_iface(&self.ifaces, name) else {
-            return;
-        };
-        for i in 0..self.fsm.insts.len() {
-            let inst = &mut self.fsm.insts[i];
-            if inst.iface != Some(iface) || inst.family != family || inst.src_configured {
-                continue;
-            }
-            let old = inst.saddr;
-            if self.phase != Phase::Running {
-                inst.saddr = addr;
-                continue;
-            }
-            match (old, addr) {
-                (None, Some(_)) => {
-                    inst.saddr = addr;
-                    if inst.faults > 0 {
-                        self.fsm.try_up_instance(i, false, now, out);
-                    }
-                }
-                (Some(_), None) => {
-                    self.fsm.down_instance(i, now, out);
-                    self.fsm.insts[i].saddr = None;
-                }
-                _ => inst.saddr = addr,
-            }
-        }
-    }
-
-    /// An address was deleted from interface `name` by someone else. A MASTER whose VIP
-    /// or eVIP it was (and not `no_track`) resigns and stands for election again.
-    pub fn address_removed(&mut self, now: Instant, name: &str, addr: IpAddr, out: &mut Actions) {
-        if self.phase != Phase::Running {
-            return;
-        }
-        let hit = self.fsm.insts.iter().position(|inst| {
-            inst.state == State::Master
-                && inst
-                    .owned
-                    .iter()
-                    .any(|o| o.addr == addr && o.dev.as_deref() == Some(name))
-        });
-        let Some(i) = hit else {
-            return;
-        };
-        let tracked = self.fsm.insts[i]
-            .owned
-            .iter()
-            .any(|o| o.addr == addr && o.dev.as_deref() == Some(name) && !o.no_track);
-        if tracked {
-            self.fsm.address_deleted(i, now, out);
         }
     }
 

@@ -9,7 +9,9 @@ use super::action::{Action, Actions, FileId, IfaceId, ScriptId, Signal};
 use super::fsm::Fsm;
 use super::instance::{State, PRIO_OWNER};
 use super::msg::{Msg, ScriptEnd};
+use crate::config::model::vrrp::Family;
 use crate::time::{Duration, Instant};
+use std::net::IpAddr;
 
 /// One instance's use of a tracked object. `mult` is -1 with `reverse`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +48,24 @@ impl Use {
 pub struct Iface {
     pub(super) name: Box<str>,
     pub(super) up: bool,
+    /// Its primary IPv4 and IPv6 addresses (the source of instances configuring none).
+    pub(super) primary: [Option<IpAddr>; 2],
     pub(super) users: Box<[Use]>,
+}
+
+impl Iface {
+    /// Whether `inst` tracks it without a weight (is held in FAULT while it is down).
+    pub(super) fn holds(&self, inst: usize) -> bool {
+        self.users.iter().any(|u| u.inst == inst && u.weight == 0)
+    }
+}
+
+/// The slot of a family in [`Iface::primary`].
+pub(super) fn family_slot(f: Family) -> usize {
+    match f {
+        Family::V4 => 0,
+        Family::V6 => 1,
+    }
 }
 
 #[derive(Clone, Debug)]

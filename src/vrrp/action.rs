@@ -136,6 +136,20 @@ pub enum Action {
     /// Stop the IPVS sync daemon of `role` (IPVS_CMD_DEL_DAEMON); one that is not running
     /// is no error.
     StopSyncd(SyncdRole),
+    /// Reload only, before [`Action::Reloaded`]: remove the virtual rules and routes of
+    /// `instance` (of the configuration before the reload) that its successor `successor`
+    /// (of the new configuration) does not have, and, when `vips` (its addresses were set),
+    /// its VIPs and eVIPs (and no_accept firewall entries) that the successor does not have
+    /// (keepalived's `clear_diff_vrrp_vrules`, `_vroutes`, `_vip`).
+    RemoveStale {
+        instance: InstanceId,
+        successor: InstanceId,
+        vips: bool,
+    },
+    /// Reload only: the actions before this one name the router and the configuration
+    /// from before the reload (the `Router` that `Router::reload` returned); this one and
+    /// those after it name the new ones.
+    Reloaded,
     /// A log line, in keepalived's words.
     Log(Msg),
 }
@@ -153,6 +167,14 @@ impl Actions {
         Actions {
             list: Vec::with_capacity(cap),
             dropped: 0,
+        }
+    }
+
+    /// Room for `cap` actions in all (a reload grows the list; nothing else does).
+    pub fn reserve_total(&mut self, cap: usize) {
+        let len = self.list.len();
+        if cap > self.list.capacity() {
+            self.list.reserve_exact(cap - len);
         }
     }
 

@@ -131,6 +131,8 @@ pub struct Instance {
     /// Its state drives the LVS sync daemon.
     pub(super) lvs_syncd: bool,
     pub(super) config_faults: u32,
+    /// `notify_deleted`: removed by a reload, it notifies DELETED rather than FAULT.
+    pub(super) notify_deleted: bool,
 
     pub(super) state: State,
     /// The state it would be in regardless of its sync group.
@@ -255,6 +257,7 @@ impl Instance {
             notify_priority_changes: c.notify_priority_changes,
             lvs_syncd: false,
             config_faults: c.config_faults.len() as u32,
+            notify_deleted: c.notify_deleted,
             state: State::Init,
             want,
             base_priority: c.priority,

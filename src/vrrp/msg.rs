@@ -49,6 +49,8 @@ pub enum Short {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
     DelayingStartup(Duration),
+    /// SIGHUP: the configuration is being reloaded.
+    Reloading,
     Entering {
         inst: InstanceId,
         state: State,
@@ -151,6 +153,10 @@ pub enum Msg {
     ScriptNowReturning {
         script: ScriptId,
         status: i32,
+    },
+    ScriptOnReload {
+        script: ScriptId,
+        ok: bool,
     },
     ScriptNotIdle {
         script: ScriptId,
@@ -332,6 +338,7 @@ impl<N: Names + ?Sized> fmt::Display for Show<'_, N> {
         let i = |id: InstanceId| n.instance(id);
         match *self.msg {
             Msg::DelayingStartup(d) => write!(f, "Delaying startup for {d} seconds"),
+            Msg::Reloading => f.write_str("Reloading"),
             Msg::Entering { inst, state, init } => {
                 let suffix = if init { " (init)" } else { "" };
                 write!(f, "({}) Entering {} STATE{suffix}", i(inst), state_word(state))
@@ -505,6 +512,12 @@ impl<N: Names + ?Sized> fmt::Display for Show<'_, N> {
             Msg::ScriptNowReturning { script, status } => {
                 write!(f, "Script `{}` now returning {status}", n.script(script))
             }
+            Msg::ScriptOnReload { script, ok } => write!(
+                f,
+                "VRRP_Script({}) considered {}successful on reload",
+                n.script(script),
+                if ok { "" } else { "un" }
+            ),
             Msg::ScriptNotIdle {
                 script,
                 terminating,

@@ -24,6 +24,7 @@ use crate::limits;
 use crate::time::{Duration, Instant};
 
 mod interfaces;
+mod reload;
 
 /// A receive socket keepalived would open: per interface, family, protocol and multicast
 /// group (or unicast source). Adverts are dispatched to its instances by VRID.
@@ -441,7 +442,7 @@ impl Router {
             }
         }
         for i in 0..fsm.insts.len() {
-            self.init_state(i, now, out);
+            self.init_state(i, now, None, out);
         }
         for i in 0..self.fsm.insts.len() {
             self.fsm.arm(i, now);
@@ -527,8 +528,9 @@ impl Router {
         }
     }
 
-    /// keepalived's `vrrp_init_state` for one instance.
-    fn init_state(&mut self, i: usize, now: Instant, out: &mut Actions) {
+    /// keepalived's `vrrp_init_state` for one instance. At a reload, `reload` says whether
+    /// it is a MASTER carried over (`reload_master`): it stays MASTER.
+    fn init_state(&mut self, i: usize, now: Instant, reload: Option<bool>, out: &mut Actions) {
         let fsm = &mut self.fsm;
         let gs = fsm.group_state(i);
         let g_inits = fsm.insts[i]
@@ -545,13 +547,16 @@ impl Router {
         if is_up
             && new_state == State::Master
             && ready
-            && inst.base_priority == PRIO_OWNER
+            && (inst.base_priority == PRIO_OWNER || reload == Some(true))
             && inst.want == State::Master
         {
             if inst.lvs_syncd {
                 out.push(Action::StartSyncd(SyncdRole::of(
                     inst.state == State::Master,
                 )));
+            }
+            if reload == Some(true) {
+                return;
             }
             // The owner takes over by timing out of BACKUP almost at once.
             inst.state = State::Backup;
@@ -567,9 +572,13 @@ impl Router {
         if inst.lvs_syncd {
             out.push(Action::StartSyncd(SyncdRole::Backup));
         }
-        // Addresses left from an earlier run are removed (keepalived marks them set).
-        inst.vipset = true;
-        inst.restore_interface(false, out);
+        if reload.is_none() {
+            // Addresses left from an earlier run are removed (keepalived marks them set).
+            inst.vipset = true;
+            inst.restore_interface(false, out);
+        } else if inst.vipset || inst.has_rules || inst.has_routes {
+            inst.restore_interface(false, out);
+        }
         if is_up && new_state != State::Fault && ready {
             if inst.state != State::Backup {
                 out.log(Msg::Entering {

@@ -125,6 +125,12 @@ pub fn lines(r: &Router, out: &Actions) -> Vec<String> {
                 "priority {} {priority} master={master}",
                 Names::instance(r, *instance)
             ),
+            Action::RemoveStale {
+                instance,
+                successor,
+                vips,
+            } => format!("remove-stale {}>{} vips={vips}", instance.0, successor.0),
+            Action::Reloaded => "reloaded".to_string(),
         })
         .collect()
 }

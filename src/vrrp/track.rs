@@ -107,6 +107,9 @@ pub struct TrackedProcess {
 pub enum ScriptInit {
     /// Not run yet: one result decides.
     Init,
+    /// New in a reloaded configuration: one result decides, but until then it holds no
+    /// instance back (keepalived's `SCRIPT_INIT_STATE_INIT_RELOAD`).
+    InitReload,
     /// `init_fail`: assumed failed until it succeeds `rise` times.
     Failed,
     Done,
@@ -182,10 +185,58 @@ impl Script {
     /// decides an unknown script.
     pub(super) fn start(&mut self, now: Instant) {
         self.result = match self.init {
-            ScriptInit::Init => self.rise - 1,
-            _ => 0,
+            ScriptInit::Init | ScriptInit::InitReload => self.rise - 1,
+            ScriptInit::Failed => 0,
+            // Carried over a reload.
+            ScriptInit::Done => self.result,
         };
         self.next_run = Some(now);
+    }
+
+    /// keepalived's `clear_diff_script`: the same script in the configuration before a
+    /// reload. A script still waiting for its first result keeps waiting; otherwise its
+    /// result carries over, scaled to the new rise and fall. A run in progress does not
+    /// carry over: keepalived kills every script before it reloads, and runs them all
+    /// again at once afterwards.
+    pub(super) fn take_over(&mut self, old: &Script, id: ScriptId, out: &mut Actions) {
+        match old.init {
+            ScriptInit::Init => {
+                self.init = ScriptInit::Init;
+                self.result = self.rise - 1;
+            }
+            ScriptInit::InitReload => {
+                self.init = ScriptInit::InitReload;
+                self.result = self.rise - 1;
+            }
+            ScriptInit::Failed | ScriptInit::Done => {
+                let top = self.rise + self.fall - 1;
+                let ok = old.result >= old.rise;
+                self.result = if old.result == 0 {
+                    0
+                } else if !ok {
+                    (self.rise + old.result).saturating_sub(old.rise)
+                } else if old.result == old.rise + old.fall - 1 {
+                    top
+                } else {
+                    (self.rise + old.result - old.rise).min(top)
+                };
+                out.log(Msg::ScriptOnReload { script: id, ok });
+                self.last_status = old.last_status;
+                self.init = ScriptInit::Done;
+            }
+        }
+    }
+
+    /// A run is in progress (or being killed).
+    pub(super) fn running(&self) -> bool {
+        self.run != Run::Idle
+    }
+
+    /// A script new in a reloaded configuration (unless `init_fail` says it failed).
+    pub(super) fn new_on_reload(&mut self) {
+        if self.init == ScriptInit::Init {
+            self.init = ScriptInit::InitReload;
+        }
     }
 
     pub(super) fn stop(&mut self) {
@@ -291,7 +342,9 @@ impl Script {
         } else if self.result > self.rise {
             self.result -= 1;
         } else {
-            if self.result == self.rise || self.init == ScriptInit::Init {
+            if self.result == self.rise
+                || matches!(self.init, ScriptInit::Init | ScriptInit::InitReload)
+            {
                 change = Some(false);
             }
             self.result = 0;
@@ -338,12 +391,15 @@ impl Fsm {
             }
             if u.fault_when(ok) {
                 self.down_instance(i, now, out);
-            } else if self.insts[i].inits == 0 && g.map_or(true, |g| self.groups[g].inits == 0) {
+            } else if self.insts[i].inits == 0
+                && init != ScriptInit::InitReload
+                && g.map_or(true, |g| self.groups[g].inits == 0)
+            {
                 self.try_up_instance(i, left_init, now, out);
             }
             return;
         }
-        let delta = if init == ScriptInit::Init {
+        let delta = if matches!(init, ScriptInit::Init | ScriptInit::InitReload) {
             u.initial(ok)
         } else if ok {
             u.weight.abs() * u.mult
@@ -468,7 +524,7 @@ impl Fsm {
         if u.weight == 0 {
             if init == ScriptInit::Init {
                 inst.inits += 1;
-            } else if !ok {
+            } else if init != ScriptInit::InitReload && !ok {
                 inst.faults += 1;
                 out.log(Msg::FaultScript {
                     inst: inst.id,
@@ -478,7 +534,9 @@ impl Fsm {
             }
             return;
         }
-        if inst.base_priority == PRIO_OWNER || init == ScriptInit::Init {
+        if inst.base_priority == PRIO_OWNER
+            || matches!(init, ScriptInit::Init | ScriptInit::InitReload)
+        {
             return;
         }
         // keepalived adds the weight as configured here (not times the direction).

@@ -338,3 +338,112 @@ fn rfc5798_unicast_v3_peers_elect_over_unicast() {
     lan.run_until(secs(20.0));
     assert_eq!(lan.masters("VI_1"), [B]);
 }
+
+/// The longest time between two adverts of `vrid` from `node` within `from..=to`.
+fn longest_advert_gap(lan: &Lan, node: usize, vrid: u8, from: f64, to: f64) -> u64 {
+    let times: Vec<u64> = lan
+        .adverts
+        .iter()
+        .filter(|s| s.node == node && s.vrid == vrid)
+        .map(|s| s.at.as_micros())
+        .filter(|&t| t >= secs(from).as_micros() && t <= secs(to).as_micros())
+        .collect();
+    times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or(u64::MAX)
+}
+
+fn two_instances(priority: u8) -> String {
+    conf(priority, "")
+        + "vrrp_instance VI_2 {
+            state BACKUP
+            interface eth0
+            virtual_router_id 52
+            priority 150
+            advert_int 1
+            virtual_ipaddress {
+                10.0.0.200/24
+            }
+        }\n"
+}
+
+#[test]
+fn keepalived_reload_keeps_an_unchanged_master_without_a_flap() {
+    let mut lan = pair(&two_instances(150), &conf(100, ""));
+    lan.start_all();
+    lan.run_until(secs(10.3));
+    assert_eq!(lan.masters("VI_1"), [A], "{}", lan.dump());
+    assert_eq!(lan.state(A, "VI_2"), State::Master, "{}", lan.dump());
+    let before = lan.addr_actions.len();
+    lan.reload(A, &two_instances(150));
+    lan.run_until(secs(20.0));
+    assert_eq!(lan.masters("VI_1"), [A], "{}", lan.dump());
+    assert_eq!(lan.state(A, "VI_2"), State::Master, "{}", lan.dump());
+    assert_eq!(lan.times_entered(A, "VI_2", State::Master), 1);
+    assert_eq!(lan.times_entered(A, "VI_1", State::Master), 1);
+    assert_eq!(lan.times_entered(B, "VI_1", State::Master), 0);
+    // No resignation: no priority-0 advert, no address removed.
+    assert!(
+        !lan.adverts.iter().any(|s| s.priority == 0),
+        "{}",
+        lan.dump()
+    );
+    let after = &lan.addr_actions[before..];
+    assert!(
+        !after.iter().any(|(_, _, a)| a.starts_with("remove ")),
+        "{after:?}"
+    );
+    // The adverts go on: one just before the reload, one just after, never a gap
+    // longer than the interval.
+    assert!(longest_advert_gap(&lan, A, 51, 5.0, 20.0) <= 1_000_000);
+    assert!(longest_advert_gap(&lan, A, 52, 5.0, 20.0) <= 1_000_000);
+}
+
+#[test]
+fn keepalived_reload_a_new_priority_takes_effect() {
+    let mut lan = steady_pair();
+    // B (100 → 200) preempts as keepalived does: it discards A's lower-priority adverts
+    // and times out one Master_Down_Interval (3 + 56/256 s) after the reload.
+    lan.reload(B, &conf(200, ""));
+    lan.run_until(secs(20.0));
+    assert_eq!(lan.masters("VI_1"), [B], "{}", lan.dump());
+    assert_eq!(lan.priority(B, "VI_1"), 200);
+    assert_eq!(lan.entered(B, "VI_1", State::Master), Some(secs(13.21875)));
+    // A (150 → 50) would have yielded anyway: its adverts now say 50.
+    let mut lan = steady_pair();
+    lan.reload(A, &conf(50, ""));
+    lan.run_until(secs(20.0));
+    assert_eq!(lan.masters("VI_1"), [B], "{}", lan.dump());
+    assert!(lan
+        .adverts
+        .iter()
+        .any(|s| s.node == A && s.priority == 50 && s.at >= secs(10.0)));
+}
+
+#[test]
+fn keepalived_reload_a_removed_instance_gives_up_its_addresses() {
+    let mut lan = pair(&two_instances(150), &conf(100, ""));
+    lan.start_all();
+    lan.run_until(secs(10.3));
+    assert_eq!(lan.state(A, "VI_2"), State::Master, "{}", lan.dump());
+    let before = lan.addr_actions.len();
+    lan.reload(A, &conf(150, ""));
+    lan.run_until(secs(20.0));
+    let after: Vec<&str> = lan.addr_actions[before..]
+        .iter()
+        .map(|(_, _, a)| a.as_str())
+        .collect();
+    assert!(after.contains(&"remove VI_2"), "{after:?}");
+    assert!(!after.contains(&"remove VI_1"), "{after:?}");
+    assert!(lan
+        .adverts
+        .iter()
+        .any(|s| s.node == A && s.vrid == 52 && s.priority == 0));
+    // Without notify_deleted the runtime reports it as FAULT.
+    assert_eq!(lan.logged(A, "notify VI_2 DELETED 150").len(), 1);
+    assert_eq!(lan.masters("VI_1"), [A], "{}", lan.dump());
+    assert_eq!(lan.times_entered(A, "VI_1", State::Master), 1);
+    assert!(lan.nodes[A].router.find_instance("VI_2").is_none());
+}

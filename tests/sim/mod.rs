@@ -31,6 +31,12 @@ pub const MAX_STEPS: usize = 2_000_000;
 
 /// Builds a router from configuration text, as the daemon would load it.
 pub fn load(text: &str) -> Router {
+    let config = load_config(text);
+    Router::new(&config.vrrp, &config.global)
+}
+
+/// Loads configuration text as the daemon would.
+pub fn load_config(text: &str) -> config::Config {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("ka-sim-{}-{n}", std::process::id()));
@@ -52,7 +58,7 @@ pub fn load(text: &str) -> Router {
     let config = loaded
         .config
         .unwrap_or_else(|| panic!("configuration does not load: {msgs:?}"));
-    Router::new(&config.vrrp, &config.global)
+    config
 }
 
 pub fn secs(s: f64) -> Instant {
@@ -119,6 +125,20 @@ pub struct Lan {
     pub steps: usize,
     pub packets: u64,
     pub lost: u64,
+    /// Every advert sent: when, by which node, for which VRID, at which priority.
+    pub adverts: Vec<Sent>,
+    /// Every address action: when, by which node, and what (`add NAME`, `remove NAME`,
+    /// `remove-stale OLD>NEW`), instances named by the router the action refers to.
+    pub addr_actions: Vec<(Instant, usize, String)>,
+}
+
+/// One advert on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub at: Instant,
+    pub node: usize,
+    pub vrid: u8,
+    pub priority: u8,
 }
 
 impl Lan {
@@ -166,6 +186,8 @@ impl Lan {
             steps: 0,
             packets: 0,
             lost: 0,
+            adverts: Vec::new(),
+            addr_actions: Vec::new(),
         }
     }
 
@@ -227,6 +249,25 @@ impl Lan {
         n.down = false;
         self.note(node, "*** booted".into());
         self.start(node);
+    }
+
+    /// SIGHUP with a new configuration: the node's router reloads it, the actions before
+    /// the `Reloaded` marker run against the old router, the rest against the new one.
+    /// Script runs of the old router are forgotten (the runtime killed them).
+    pub fn reload(&mut self, node: usize, text: &str) {
+        let now = self.now;
+        let config = load_config(text);
+        let n = &mut self.nodes[node];
+        n.text = text.to_string();
+        let old = n
+            .router
+            .reload(now, &config.vrrp, &config.global, &mut n.out)
+            .expect("running");
+        n.script_exit.clear();
+        self.pending
+            .retain(|p| p.node != node || !matches!(p.event, Event::ScriptDone { .. }));
+        self.note(node, "*** reloaded".into());
+        self.drain_reload(node, Some(old));
     }
 
     pub fn link(&mut self, node: usize, iface: &str, up: bool) {
@@ -371,13 +412,29 @@ impl Lan {
 
     /// Executes what node `k` asked for, as a runtime would.
     fn drain(&mut self, k: usize) {
+        self.drain_reload(k, None);
+    }
+
+    /// As `drain`; after a reload, `old` is the router before it, which the actions up to
+    /// the `Reloaded` marker name.
+    fn drain_reload(&mut self, k: usize, mut old: Option<Router>) {
         let out = std::mem::replace(&mut self.nodes[k].out, Actions::with_capacity(0));
         assert_eq!(out.dropped(), 0, "actions overflowed");
         let mut sent = Vec::new();
         for a in out.iter() {
+            let r = old.as_ref().unwrap_or(&self.nodes[k].router);
+            let name = |i: &InstanceId| Names::instance(r, *i).to_string();
             match a {
+                Action::Reloaded => old = None,
                 Action::SendAdvert(adv) => {
-                    let r = &self.nodes[k].router;
+                    if let Some(i) = r.instance(adv.instance) {
+                        self.adverts.push(Sent {
+                            at: self.now,
+                            node: k,
+                            vrid: i.vrid(),
+                            priority: adv.priority,
+                        });
+                    }
                     for dest in 0..r.advert_destinations(adv.instance) {
                         let mut buf = [0u8; MAX_ADVERT_LEN];
                         if let Ok(e) = r.emit_advert(adv, dest, &mut buf) {
@@ -385,13 +442,30 @@ impl Lan {
                         }
                     }
                 }
+                Action::AddAddresses(i) => {
+                    let line = format!("add {}", name(i));
+                    self.addr_actions.push((self.now, k, line));
+                }
+                Action::RemoveAddresses(i) => {
+                    let line = format!("remove {}", name(i));
+                    self.addr_actions.push((self.now, k, line));
+                }
+                Action::RemoveStale {
+                    instance,
+                    successor,
+                    ..
+                } => {
+                    let to = Names::instance(&self.nodes[k].router, *successor).to_string();
+                    let line = format!("remove-stale {}>{to}", name(instance));
+                    self.addr_actions.push((self.now, k, line));
+                }
                 Action::RunScript(s) => {
                     let code = self.nodes[k].script_exit.get(&s.0).copied().unwrap_or(0);
                     let at = self.now + us(10_000);
                     self.push(at, k, Event::ScriptDone { script: *s, code });
                 }
                 Action::Log(m) => {
-                    let line = m.show(&self.nodes[k].router).to_string();
+                    let line = m.show(r).to_string();
                     self.note(k, line);
                 }
                 Action::Notify {
@@ -399,8 +473,8 @@ impl Lan {
                     state,
                     priority,
                 } => {
-                    let name = Names::instance(&self.nodes[k].router, *i).to_string();
-                    self.note(k, format!("notify {name} {} {priority}", state.word()));
+                    let line = format!("notify {} {} {priority}", name(i), state.word());
+                    self.note(k, line);
                 }
                 _ => {}
             }

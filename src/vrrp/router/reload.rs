@@ -195,10 +195,10 @@ impl Router {
         }
         self.init_tracking(out);
         let fsm = &mut self.fsm;
-        for i in 0..fsm.insts.len() {
+        for (i, p) in pred.iter().enumerate() {
             if fsm.insts[i].state == State::Fault || fsm.group_state(i) == Some(State::Fault) {
                 fsm.insts[i].state = State::Fault;
-                if pred[i].is_some_and(|j| old.fsm.insts[j].state == State::Fault) {
+                if p.is_some_and(|j| old.fsm.insts[j].state == State::Fault) {
                     continue;
                 }
                 out.log(Msg::FaultAtStart(fsm.id(i)));

@@ -33,6 +33,10 @@ pub enum NotifyState {
     Backup,
     Fault,
     Stop,
+    /// Removed by a reload (an instance of the old configuration, before
+    /// [`Action::Reloaded`]). With its `notify_deleted`: `notify_deleted` runs, then
+    /// `notify` and the FIFO say DELETED. Without (keepalived's older behaviour, still its
+    /// default): no `notify_<state>` script runs, and `notify` and the FIFO say FAULT.
     Deleted,
 }
 

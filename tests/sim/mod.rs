@@ -259,10 +259,16 @@ impl Lan {
         let config = load_config(text);
         let n = &mut self.nodes[node];
         n.text = text.to_string();
-        let old = n
-            .router
-            .reload(now, &config.vrrp, &config.global, &mut n.out)
-            .expect("running");
+        let mut next = Router::new(&config.vrrp, &config.global);
+        next.adopt_host_state(&n.router);
+        next.interface_address(
+            now,
+            "eth0",
+            Family::V4,
+            Some(IpAddr::V4(n.addr)),
+            &mut n.out,
+        );
+        let old = n.router.reload(now, next, &mut n.out).expect("running");
         n.script_exit.clear();
         self.pending
             .retain(|p| p.node != node || !matches!(p.event, Event::ScriptDone { .. }));

@@ -5,8 +5,6 @@
 //! over, scripts carry their results over by name, and only what changed is undone.
 
 use super::{Phase, Router};
-use crate::config::model::global::Global;
-use crate::config::model::vrrp::Vrrp;
 use crate::time::Instant;
 use crate::vrrp::action::{Action, Actions, IfaceId, NotifyState, ScriptId, Signal, Target};
 use crate::vrrp::instance::{Instance, State};
@@ -15,56 +13,55 @@ use crate::vrrp::msg::Msg;
 use crate::vrrp::timer::Timer;
 
 impl Router {
-    /// Reloads the configuration `vrrp`/`global` in place and returns the core from before,
-    /// which the actions up to [`Action::Reloaded`] in `out` refer to (ids and names; the
-    /// runtime executes them with the old router and the old configuration, the rest with
-    /// the new ones, then drops the old). `out` is grown to hold the actions of the reload
-    /// and of any later call of the new core; the reload itself may allocate.
+    /// Reloads: `next` (built by [`Router::new`] from the new configuration and told the
+    /// host's state as a router is before `start`: links, primary and source addresses,
+    /// file values, processes; [`Router::adopt_host_state`] copies what this core knows)
+    /// takes this core's place, and the core from before is returned; the actions up to
+    /// [`Action::Reloaded`] in `out` refer to it (ids and names: the runtime executes them
+    /// with the old router and the old configuration, the rest with the new ones, then drops
+    /// the old). `out` is grown to hold the actions of the reload and of any later call of
+    /// the new core; the reload itself may allocate.
     ///
-    /// Before `start` the new core just replaces the old one (the host state it was told
-    /// carries over); after `stop` nothing happens and `None` is returned. Otherwise:
+    /// Before `start`, `next` just replaces this core; after `stop`, or if `next` was
+    /// started, nothing happens and `None` is returned. Otherwise:
     /// - every MASTER sends one advert at its priority, every running `vrrp_script` is sent
     ///   TERM (the runtime does not report its end: it belongs to the old core);
     /// - an instance no longer configured (keepalived matches instances by VRID, family,
     ///   interface, unicast or multicast group and source, VMAC, not by name) resigns if it
-    ///   is MASTER (priority-0 advert, addresses removed) and notifies DELETED (with
-    ///   `notify_deleted`; otherwise the runtime reports FAULT, without `notify_fault`),
-    ///   unless it was in FAULT without `notify_deleted`;
+    ///   is MASTER (priority-0 advert, addresses removed) and notifies DELETED (see
+    ///   [`NotifyState::Deleted`]) unless it was in FAULT without `notify_deleted`;
     /// - a matched instance removes the rules, routes and (when set) addresses its successor
     ///   no longer has (`RemoveStale`), keeps MASTER or BACKUP unless tracking now puts it
     ///   in FAULT or a weight-0 script is new to it, keeps its counters, AH sequence number
     ///   and IP ID, and a MASTER re-adds its (new) addresses and advertises at once with its
     ///   new priority: no priority-0 advert, no address removed, no gap in its adverts;
-    /// - a script keeps its result, scaled to its new rise/fall; a new one runs at once and
-    ///   holds nothing back until it reports; every script runs at once;
-    /// - everything else starts as at start-up; interface, file and process states carry
-    ///   over by name (new interfaces are up without addresses until reported).
-    pub fn reload(
-        &mut self,
-        now: Instant,
-        vrrp: &Vrrp,
-        global: &Global,
-        out: &mut Actions,
-    ) -> Option<Router> {
-        if self.phase == Phase::Stopped {
+    /// - a script keeps its result, scaled to its new rise/fall; a new one holds nothing
+    ///   back until it reports; every script runs at once;
+    /// - everything else starts as at start-up (sync groups notify unless their state is
+    ///   the same as before).
+    pub fn reload(&mut self, now: Instant, next: Router, out: &mut Actions) -> Option<Router> {
+        if self.phase == Phase::Stopped || next.phase != Phase::Built {
             return None;
         }
-        let mut new = Router::new(vrrp, global);
-        new.adopt_host(self);
         if self.phase == Phase::Built {
-            return Some(std::mem::replace(self, new));
+            return Some(std::mem::replace(self, next));
         }
-        out.reserve_total(out.len() + self.action_capacity() + 2 * new.action_capacity());
-        let mut old = std::mem::replace(self, new);
+        out.reserve_total(out.len() + self.action_capacity() + 2 * next.action_capacity());
+        let mut old = std::mem::replace(self, next);
         self.phase = Phase::Running;
         self.take_over(&mut old, now, out);
         old.phase = Phase::Stopped;
         Some(old)
     }
 
-    /// The host's state as the old core knew it: links, primary addresses, files,
-    /// processes, by name.
-    fn adopt_host(&mut self, old: &Router) {
+    /// For a core not started yet: the host's state as `old` knows it (links, primary
+    /// addresses, tracked source addresses, files, processes), by name. What `old` does not
+    /// know (an interface new to the configuration) stays as `Router::new` assumes it (up,
+    /// without addresses) until reported. Call it before reporting anything to `self`.
+    pub fn adopt_host_state(&mut self, old: &Router) {
+        if self.phase != Phase::Built {
+            return;
+        }
         for f in &mut self.ifaces {
             if let Some(o) = old.ifaces.iter().find(|o| o.name == f.name) {
                 f.up = o.up;
@@ -354,10 +351,17 @@ mod tests {
     /// Reloads `r` with `text` at 5.5 s: the lines before the marker named by the old
     /// router, the rest by the new.
     fn reload(r: &mut Router, text: &str, out: &mut Actions) -> Vec<String> {
-        let c = config(text);
-        let old = r
-            .reload(at(5_500_000), &c.vrrp, &c.global, out)
-            .expect("running");
+        reload_down(r, text, &[], out)
+    }
+
+    /// As `reload`, the interfaces `down` (new to the configuration) reported down first.
+    fn reload_down(r: &mut Router, text: &str, down: &[&str], out: &mut Actions) -> Vec<String> {
+        let mut next = router_for(&config(text));
+        next.adopt_host_state(r);
+        for name in down {
+            next.link_changed(at(5_500_000), name, false, out);
+        }
+        let old = r.reload(at(5_500_000), next, out).expect("running");
         let all_old = lines(&old, out);
         let all_new = lines(r, out);
         let k = all_old
@@ -411,6 +415,53 @@ mod tests {
         );
         assert_eq!(r.instances().len(), 1);
         assert_eq!(r.instances()[0].state(), State::Master);
+    }
+
+    #[test]
+    fn a_removed_instance_in_fault_notifies_only_with_notify_deleted() {
+        let a = inst("VI_1", 51, 150, "10.0.0.100/24", "");
+        for (extra, notified) in [("", false), ("notify_deleted\n", true)] {
+            let tracking = format!("{extra}track_interface {{\n eth1\n}}");
+            let b = inst("VI_2", 52, 150, "10.0.0.101/24", &tracking);
+            let mut r = router(&(a.clone() + &b));
+            let mut out = actions(&r);
+            r.link_changed(at(0), "eth1", false, &mut out);
+            r.start(at(0), &mut out);
+            run_until(&mut r, secs(5), &mut out);
+            assert_eq!(r.instances()[1].state(), State::Fault);
+            out.clear();
+            let l = reload(&mut r, &a, &mut out);
+            let said = l.contains(&"notify INSTANCE VI_2 DELETED 150".to_string());
+            assert_eq!(said, notified, "{l:#?}");
+            assert!(!l.contains(&"remove VI_2".to_string()), "{l:#?}");
+        }
+    }
+
+    #[test]
+    fn a_master_that_tracking_now_faults_gives_up_its_addresses_once() {
+        let (mut r, mut out) = running(&inst("VI_1", 51, 150, "10.0.0.100/24", ""));
+        let text = inst(
+            "VI_1",
+            51,
+            150,
+            "10.0.0.100/24",
+            "track_interface {\n eth1\n}",
+        );
+        // eth1 is new to the configuration: the runtime reports it before the reload.
+        let l = reload_down(&mut r, &text, &["eth1"], &mut out);
+        assert_eq!(r.instances()[0].state(), State::Fault, "{l:#?}");
+        assert!(l.contains(&"remove VI_1".to_string()), "{l:#?}");
+        let notes = l.iter().filter(|l| l.starts_with("notify")).count();
+        assert_eq!(notes, 1, "{l:#?}");
+        assert!(
+            l.contains(&"notify INSTANCE VI_1 FAULT 150".to_string()),
+            "{l:#?}"
+        );
+        // Reloading again: still FAULT, nothing to say.
+        out.clear();
+        let l = reload(&mut r, &text, &mut out);
+        assert_eq!(r.instances()[0].state(), State::Fault, "{l:#?}");
+        assert!(!l.iter().any(|l| l.starts_with("notify")), "{l:#?}");
     }
 
     #[test]

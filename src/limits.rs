@@ -118,3 +118,10 @@ pub const ALL: &[(&str, usize)] = &[
     ("VRRP_ACTIONS_BASE", VRRP_ACTIONS_BASE),
     ("MAX_GARP_QUEUE", MAX_GARP_QUEUE),
 ];
+
+/// Bytes of the buffer netlink answers and events are read into: the kernel never sends a
+/// datagram larger than 32 KiB to a reader offering that much.
+pub const NL_RECV_BUFFER: usize = 32 * 1024;
+/// Bytes of the buffer one rtnetlink request is built in (a route with
+/// `MAX_NEXTHOPS_PER_ROUTE` nexthops, each with an encapsulation, takes about 4 KiB).
+pub const NL_SEND_BUFFER: usize = 8 * 1024;

@@ -8,8 +8,11 @@
 //! - `ifinfo` — the few interface facts these need (index, MAC, IFF_NOARP, IPv6
 //!   forwarding).
 //! - `fd` — the libc calls they share: sockets, options, EINTR.
+//! - `nl` — rtnetlink (addresses, routes, rules, links, VMACs, link and address monitoring)
+//!   and nf_tables (`vrrp_strict` / `no_accept`), with fixed buffers.
 
 mod fd;
 pub mod garp;
 pub mod ifinfo;
+pub mod nl;
 pub mod vrrp_sock;

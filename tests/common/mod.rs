@@ -283,3 +283,47 @@ impl Drop for Keepalived {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The calling thread inside a network namespace until dropped: sockets it opens belong
+/// to the namespace, and so does /proc/sys/net as it sees it. Drop it before the
+/// [`Netns`] (declare it after).
+pub struct InNetns {
+    orig: std::fs::File,
+}
+
+impl Netns {
+    pub fn enter(&self) -> InNetns {
+        use std::os::fd::AsRawFd;
+        let orig = std::fs::File::open("/proc/thread-self/ns/net").expect("own netns");
+        let target = std::fs::File::open(format!("/run/netns/{}", self.name)).expect("open netns");
+        // SAFETY: setns on a valid namespace descriptor; it affects this thread only.
+        let rc = unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) };
+        assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+        InNetns { orig }
+    }
+
+    /// `ip -n <ns> <args>`, its output as text; panics if it fails.
+    pub fn ip(&self, args: &[&str]) -> String {
+        let mut all = vec!["ip", "-n", &self.name];
+        all.extend_from_slice(args);
+        let out = sh(&all);
+        assert!(
+            out.status.success(),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for InNetns {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: setns back to the descriptor of the thread's original namespace.
+        let r = unsafe { libc::setns(self.orig.as_raw_fd(), libc::CLONE_NEWNET) };
+        if r != 0 {
+            // A thread stuck in a test namespace must not run other tests.
+            std::process::abort();
+        }
+    }
+}

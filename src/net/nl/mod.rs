@@ -1,0 +1,26 @@
+//! rtnetlink and nf_tables over netlink, with fixed buffers.
+//!
+//! - [`Command`]: the command socket. Addresses, routes and rules are added and deleted as
+//!   keepalived 2.2.7 does it (the same attributes and flags, the same errors forgiven),
+//!   each acknowledged before the call returns; links and addresses are dumped at
+//!   start-up; macvlans are made, brought up and deleted.
+//!
+//! Buffers are allocated when a socket opens (sizes in [`crate::limits`]) and reused: no
+//! request, answer or event allocates. Every socket is nonblocking and close-on-exec.
+//! Errors carry keepalived's texts in their `Display`.
+
+pub mod addr;
+pub mod attr;
+mod command;
+mod error;
+pub mod link;
+pub mod msg;
+pub mod route;
+pub mod rule;
+mod socket;
+
+pub use addr::{AddrInfo, AddrSpec};
+pub use command::Command;
+pub use error::{Error, ParseError, Strerror};
+pub use link::{IfName, LinkInfo, LinkKind};
+pub use route::Interfaces;

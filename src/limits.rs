@@ -125,3 +125,6 @@ pub const NL_RECV_BUFFER: usize = 32 * 1024;
 /// Bytes of the buffer one rtnetlink request is built in (a route with
 /// `MAX_NEXTHOPS_PER_ROUTE` nexthops, each with an encapsulation, takes about 4 KiB).
 pub const NL_SEND_BUFFER: usize = 8 * 1024;
+/// Bytes the kernel may queue on the monitor socket before it drops events (then the
+/// daemon dumps links and addresses again).
+pub const NL_MONITOR_QUEUE: usize = 1024 * 1024;

@@ -4,6 +4,7 @@
 //!   keepalived 2.2.7 does it (the same attributes and flags, the same errors forgiven),
 //!   each acknowledged before the call returns; links and addresses are dumped at
 //!   start-up; macvlans are made, brought up and deleted.
+//! - [`Monitor`]: link and address events read into the caller's buffer.
 //!
 //! Buffers are allocated when a socket opens (sizes in [`crate::limits`]) and reused: no
 //! request, answer or event allocates. Every socket is nonblocking and close-on-exec.
@@ -14,6 +15,7 @@ pub mod attr;
 mod command;
 mod error;
 pub mod link;
+pub mod monitor;
 pub mod msg;
 pub mod route;
 pub mod rule;
@@ -23,4 +25,5 @@ pub use addr::{AddrInfo, AddrSpec};
 pub use command::Command;
 pub use error::{Error, ParseError, Strerror};
 pub use link::{IfName, LinkInfo, LinkKind};
+pub use monitor::{Event, Events, Monitor};
 pub use route::Interfaces;

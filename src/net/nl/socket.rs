@@ -9,6 +9,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use super::error::Error;
 
 const SOL_NETLINK: libc::c_int = 270;
+const NETLINK_ADD_MEMBERSHIP: libc::c_int = 1;
 /// Acknowledgements carry only the request's header, not the whole request: they fit
 /// small fixed buffers whatever was sent.
 const NETLINK_CAP_ACK: libc::c_int = 10;
@@ -94,6 +95,22 @@ impl Socket {
             return Err(sys("setsockopt"));
         }
         Ok(())
+    }
+
+    /// Joins multicast group `group` (an RTNLGRP_* number).
+    pub fn join(&self, group: u32) -> Result<(), Error> {
+        let group = libc::c_int::try_from(group).map_err(|_| Error::Sys {
+            call: "setsockopt",
+            errno: libc::EINVAL,
+        })?;
+        self.set_int(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+    }
+
+    /// Sizes the kernel's receive queue; as root beyond `rmem_max`.
+    pub fn set_recv_buffer(&self, bytes: usize) -> Result<(), Error> {
+        let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        self.set_int(libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, v)
+            .or_else(|_| self.set_int(libc::SOL_SOCKET, libc::SO_RCVBUF, v))
     }
 
     /// The port id the kernel gave this socket (the `pid` in its requests' echoes).

@@ -5,6 +5,8 @@
 //!   each acknowledged before the call returns; links and addresses are dumped at
 //!   start-up; macvlans are made, brought up and deleted.
 //! - [`Monitor`]: link and address events read into the caller's buffer.
+//! - [`create_vmac`] / [`delete_vmac`]: keepalived's VMACs (private macvlans) with the
+//!   interface sysctls it sets for them ([`VmacSysctls`] puts them back).
 //!
 //! Buffers are allocated when a socket opens (sizes in [`crate::limits`]) and reused: no
 //! request, answer or event allocates. Every socket is nonblocking and close-on-exec.
@@ -20,10 +22,14 @@ pub mod msg;
 pub mod route;
 pub mod rule;
 mod socket;
+pub mod sysctl;
+pub mod vmac;
 
 pub use addr::{AddrInfo, AddrSpec};
 pub use command::Command;
 pub use error::{Error, ParseError, Strerror};
-pub use link::{IfName, LinkInfo, LinkKind};
+pub use link::{HwAddr, IfName, LinkInfo, LinkKind, MacvlanSpec};
 pub use monitor::{Event, Events, Monitor};
 pub use route::Interfaces;
+pub use sysctl::VmacSysctls;
+pub use vmac::{create_vmac, delete_vmac, VmacOrigin, VmacSpec};

@@ -128,3 +128,9 @@ pub const NL_SEND_BUFFER: usize = 8 * 1024;
 /// Bytes the kernel may queue on the monitor socket before it drops events (then the
 /// daemon dumps links and addresses again).
 pub const NL_MONITOR_QUEUE: usize = 1024 * 1024;
+/// Bytes of the buffer one nf_tables batch is built in: the tables, chains, sets and rules
+/// (about 3 KiB) and the elements of one instance's VIPs and eVIPs (at most 44 bytes each:
+/// `MAX_VIPS_PER_INSTANCE + MAX_EVIPS_PER_INSTANCE` take about 56 KiB).
+pub const NFT_BATCH_BUFFER: usize = 96 * 1024;
+/// Bytes the kernel may queue on the nf_tables socket: the acknowledgements of one batch.
+pub const NFT_ANSWER_QUEUE: usize = 256 * 1024;

@@ -7,6 +7,8 @@
 //! - [`Monitor`]: link and address events read into the caller's buffer.
 //! - [`create_vmac`] / [`delete_vmac`]: keepalived's VMACs (private macvlans) with the
 //!   interface sysctls it sets for them ([`VmacSysctls`] puts them back).
+//! - [`Firewall`]: keepalived's nf_tables table for `vrrp_strict` / `no_accept` (VIPs in
+//!   sets, traffic to and from them dropped), deleted on close.
 //!
 //! Buffers are allocated when a socket opens (sizes in [`crate::limits`]) and reused: no
 //! request, answer or event allocates. Every socket is nonblocking and close-on-exec.
@@ -19,6 +21,7 @@ mod error;
 pub mod link;
 pub mod monitor;
 pub mod msg;
+pub mod nft;
 pub mod route;
 pub mod rule;
 mod socket;
@@ -30,6 +33,7 @@ pub use command::Command;
 pub use error::{Error, ParseError, Strerror};
 pub use link::{HwAddr, IfName, LinkInfo, LinkKind, MacvlanSpec};
 pub use monitor::{Event, Events, Monitor};
+pub use nft::{Firewall, Vip};
 pub use route::Interfaces;
 pub use sysctl::VmacSysctls;
 pub use vmac::{create_vmac, delete_vmac, VmacOrigin, VmacSpec};

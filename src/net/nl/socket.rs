@@ -123,6 +123,11 @@ impl Socket {
         self.seq
     }
 
+    /// Records that numbers up to `last` were used (by a batch numbered in place).
+    pub fn seq_used_to(&mut self, last: u32) {
+        self.seq = last;
+    }
+
     /// Sends one datagram to the kernel.
     pub fn send(&self, bytes: &[u8]) -> Result<(), Error> {
         let sa = kernel_addr();

@@ -65,6 +65,30 @@ impl Monitor {
             own_port: self.own_port,
         }))
     }
+
+    /// Reads until nothing is queued (EAGAIN), handing every event (or malformed message)
+    /// to `each`. An overrun does not stop the draining: it is returned at the end, and the
+    /// caller dumps links and addresses again.
+    pub fn drain(
+        &mut self,
+        buf: &mut [u8],
+        mut each: impl FnMut(Result<Event, ParseError>),
+    ) -> Result<(), Error> {
+        let mut overrun = false;
+        loop {
+            match self.read(buf) {
+                Ok(Some(events)) => events.for_each(&mut each),
+                Ok(None) => break,
+                Err(Error::Overrun) => overrun = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if overrun {
+            Err(Error::Overrun)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// The events of one datagram. A malformed message yields its error and ends the datagram.

@@ -133,6 +133,23 @@ fn link_and_address_changes_become_events() {
         "{ev:?}"
     );
 
+    // A port leaving a bridge: the kernel's AF_BRIDGE RTM_DELLINK is not a deletion.
+    ns.ip(&["link", "add", "br0", "type", "bridge"]);
+    ns.ip(&["link", "set", "b0", "master", "br0"]);
+    ns.ip(&["link", "set", "b0", "nomaster"]);
+    ns.ip(&["link", "del", "br0"]);
+    let ev = collect(&mut mon, |ev| {
+        link(ev, "br0").any(|e| matches!(e, Event::LinkDeleted(_)))
+    });
+    assert!(
+        !link(&ev, "b0").any(|e| matches!(e, Event::LinkDeleted(_))),
+        "{ev:?}"
+    );
+    assert!(
+        link(&ev, "b0").any(|e| matches!(e, Event::Link(l) if l.master.is_none())),
+        "{ev:?}"
+    );
+
     ns.ip(&["link", "del", "a0"]);
     let ev = collect(&mut mon, |ev| {
         link(ev, "a1").any(|e| matches!(e, Event::LinkDeleted(_)))

@@ -117,6 +117,12 @@ impl Iterator for Events<'_> {
                 Err(e) => return Some(Err(e)),
             };
             let ours = Some(m.header.pid) == self.own_port;
+            // Bridge port notifications (AF_BRIDGE) share the link group: a port leaving
+            // its bridge is an RTM_DELLINK of a link that still exists.
+            let is_link = matches!(m.header.kind, RTM_NEWLINK | RTM_DELLINK);
+            if is_link && m.payload.first() != Some(&(libc::AF_UNSPEC as u8)) {
+                continue;
+            }
             let event = match m.header.kind {
                 RTM_NEWLINK => parse_link(&m).map(Event::Link),
                 RTM_DELLINK => parse_link(&m).map(Event::LinkDeleted),
@@ -177,6 +183,11 @@ mod tests {
         let mut w = Writer::new(&mut buf);
         link_msg(&mut w, RTM_NEWLINK, 3, 0x41, "eth0");
         link_msg(&mut w, RTM_DELLINK, 4, 0, "vrrp.7");
+        // A bridge port leaving its bridge: not a deletion.
+        link_msg(&mut w, RTM_DELLINK, 3, 0x41, "eth0");
+        let len = w.len();
+        // Its ifinfomsg follows the 16-byte header; the name attribute takes 12 bytes.
+        w.patch(len - 28, &[libc::AF_BRIDGE as u8]);
         addr_msg(&mut w, RTM_NEWADDR, 0, 3, [10, 0, 0, 1], 24);
         addr_msg(&mut w, RTM_DELADDR, 99, 3, [10, 0, 0, 2], 24);
         addr_msg(&mut w, RTM_DELADDR, 0, 3, [10, 0, 0, 3], 8);

@@ -83,6 +83,13 @@ pub const VRRP_ACTIONS_BASE: usize = 64;
 /// and not sent.
 pub const MAX_GARP_QUEUE: usize = 16_384;
 
+/// Most file descriptors the poll loop watches besides its own signalfd and timerfd
+/// (sockets, netlink, script pipes, inotify ...); the runtime sizes the loop at start-up.
+pub const MAX_LOOP_FDS: usize = 4096;
+/// Longest log line, in bytes, before the syslog header; longer lines are cut (keepalived's
+/// own buffer is smaller).
+pub const MAX_LOG_LINE: usize = 2048;
+
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINE_LEN", MAX_LINE_LEN),
@@ -117,6 +124,8 @@ pub const ALL: &[(&str, usize)] = &[
     ("VRRP_ACTIONS_PER_OBJECT", VRRP_ACTIONS_PER_OBJECT),
     ("VRRP_ACTIONS_BASE", VRRP_ACTIONS_BASE),
     ("MAX_GARP_QUEUE", MAX_GARP_QUEUE),
+    ("MAX_LOOP_FDS", MAX_LOOP_FDS),
+    ("MAX_LOG_LINE", MAX_LOG_LINE),
 ];
 
 /// Bytes of the buffer netlink answers and events are read into: the kernel never sends a

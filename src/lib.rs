@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod limits;
+pub mod log;
 pub mod net;
 pub mod sys;
 pub mod time;

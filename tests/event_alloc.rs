@@ -1,6 +1,6 @@
 //! `Loop::wait` allocates nothing: with a counting global allocator (this file is its own
 //! test binary), a thousand iterations woken by deadlines, readable fds and signals (sent to
-//! this thread, which the loop blocked them in) leave the count at zero.
+//! this thread, which the loop blocked them in) leave the count at zero; so do log lines.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -90,4 +90,30 @@ fn wait_allocates_nothing() {
 
     assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0);
     assert!(deadlines > 0 && reads > 0 && signals > 0);
+}
+
+#[test]
+fn log_lines_allocate_nothing() {
+    use keepalived_rs::log::{self as klog, Options};
+    let dir = std::env::temp_dir().join(format!("ka-alloc-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("log");
+    let server = std::os::unix::net::UnixDatagram::bind(&path).expect("bind");
+    klog::init(Options {
+        console: false,
+        detail: true,
+        syslog: true,
+        facility: libc::LOG_DAEMON,
+        socket: path,
+    });
+    log::info!("connects once");
+    let mut buf = [0u8; 4096];
+    COUNTING.with(|c| c.set(true));
+    for i in 0..100 {
+        log::info!("(VI_{i}) Entering MASTER STATE");
+        let _ = server.recv(&mut buf);
+    }
+    COUNTING.with(|c| c.set(false));
+    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }

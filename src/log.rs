@@ -154,7 +154,7 @@ impl Sink {
         let tm = local_time(secs);
         if self.opts.console {
             let mut w = Cursor::new(&mut self.out);
-            let _ = write!(w, "{}: ", ConsoleStamp(&tm));
+            let _ = write!(w, "{}: ", Ctime { secs, micros: None });
             w.put(&self.text[..n]);
             w.put(b"\n");
             let len = w.len;
@@ -280,19 +280,29 @@ impl fmt::Display for SyslogStamp<'_> {
     }
 }
 
-/// `%c` in the C locale: `Mon Nov  3 07:13:10 2026`.
-struct ConsoleStamp<'a>(&'a libc::tm);
+/// `%c` in the C locale (`Mon Nov  3 07:13:10 2026`), or with `.micros` after the seconds
+/// as keepalived's `ctime_us_r` prints timers in its data dump.
+pub(crate) struct Ctime {
+    pub secs: i64,
+    pub micros: Option<u32>,
+}
 
-impl fmt::Display for ConsoleStamp<'_> {
+impl fmt::Display for Ctime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        CtimeTm(&local_time(self.secs), self.micros).fmt(f)
+    }
+}
+
+struct CtimeTm<'a>(&'a libc::tm, Option<u32>);
+
+impl fmt::Display for CtimeTm<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.0;
-        write!(
-            f,
-            "{} {} {:04}",
-            name(&DAYS, t.tm_wday),
-            SyslogStamp(t),
-            i64::from(t.tm_year) + 1900
-        )
+        write!(f, "{} {}", name(&DAYS, t.tm_wday), SyslogStamp(t))?;
+        if let Some(us) = self.1 {
+            write!(f, ".{us:06}")?;
+        }
+        write!(f, " {:04}", i64::from(t.tm_year) + 1900)
     }
 }
 
@@ -316,7 +326,11 @@ mod tests {
     #[test]
     fn stamps_are_syslog_s_and_strftime_c_s() {
         assert_eq!(SyslogStamp(&tm()).to_string(), "Nov  3 07:13:09");
-        assert_eq!(ConsoleStamp(&tm()).to_string(), "Tue Nov  3 07:13:09 2026");
+        assert_eq!(CtimeTm(&tm(), None).to_string(), "Tue Nov  3 07:13:09 2026");
+        assert_eq!(
+            CtimeTm(&tm(), Some(42)).to_string(),
+            "Tue Nov  3 07:13:09.000042 2026"
+        );
     }
 
     #[test]

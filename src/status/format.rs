@@ -1,0 +1,257 @@
+//! Small formatting pieces the dumps share, as keepalived's C prints them.
+
+use std::fmt::{self, Write as _};
+
+use crate::config::model::ipaddr::{IpAddress, Lifetime};
+use crate::config::model::script::Script;
+use crate::config::model::vrrp::TrackRef;
+use crate::config::model::vrrp::{InitialState, Instance as Config};
+use crate::time::Duration;
+use crate::vrrp::instance::{Instance, State};
+
+/// keepalived's `get_state_str`.
+pub fn state_str(s: State) -> &'static str {
+    match s {
+        State::Init => "INIT",
+        State::Backup => "BACKUP",
+        State::Master => "MASTER",
+        State::Fault => "FAULT",
+    }
+}
+
+/// keepalived's `VRRP_STATE_*` numbers (JSON `state`, `wantstate`).
+pub fn state_number(s: State) -> u8 {
+    match s {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
+/// keepalived's `wantstate`, which the core keeps private: the state, or before start-up
+/// what the instance was configured to start as (keepalived shows FAULT as wanted FAULT).
+pub fn want(inst: &Instance, c: &Config) -> State {
+    match inst.state() {
+        State::Init => match c.initial_state {
+            InitialState::Master => State::Master,
+            InitialState::Backup => State::Backup,
+        },
+        s => s,
+    }
+}
+
+/// Seconds as a double.
+pub fn secs_f64(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1e6
+}
+
+/// printf's `%g`: six significant digits, trailing zeros dropped, exponent form outside
+/// 1e-4 ..< 1e6.
+pub struct G(pub f64);
+
+impl fmt::Display for G {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0.0 || !v.is_finite() {
+            return write!(f, "{}", if v.is_finite() { 0.0 } else { v });
+        }
+        let sci = format!("{v:.5e}");
+        let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        if !(-4..6).contains(&exp) {
+            let mant = trim_zeros(mant);
+            let sign = if exp < 0 { '-' } else { '+' };
+            return write!(f, "{mant}e{sign}{:02}", exp.abs());
+        }
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        f.write_str(trim_zeros(&format!("{v:.decimals$}")))
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// A value written as a JSON string, escaped as it is formatted (nothing is allocated).
+/// keepalived's writer turns `\` into `\n` and passes control characters through; these
+/// are escaped correctly here. `/` is `\/`, as keepalived writes it.
+pub struct Json<D>(pub D);
+
+impl<D: fmt::Display> fmt::Display for Json<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        write!(Escape(f), "{}", self.0)?;
+        f.write_char('"')
+    }
+}
+
+struct Escape<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl fmt::Write for Escape<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let f = &mut self.0;
+        for c in s.chars() {
+            match c {
+                '\t' => f.write_str("\\t")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\u{c}' => f.write_str("\\f")?,
+                '\u{8}' => f.write_str("\\b")?,
+                '\\' => f.write_str("\\\\")?,
+                '"' => f.write_str("\\\"")?,
+                '/' => f.write_str("\\/")?,
+                c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// keepalived's `cmd_str()` of a script (as `Script::cmd_str`, without allocating): every
+/// word in single quotes, except a first word that is a redirection.
+pub struct Cmd<'a>(pub &'a Script);
+
+impl fmt::Display for Cmd<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, w) in self.0.args.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            if i == 0 && (w.starts_with('<') || w.starts_with('>')) {
+                f.write_str(w)?;
+            } else {
+                write!(f, "'{w}'")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a tracking entry is implicit (the instance's own interface or an address's):
+/// keepalived does not list those. `config::model::vrrp` does not re-export the `Origin`
+/// type, so its variant is told by its `Debug` name, compared as it is written.
+pub fn is_implicit(t: &TrackRef) -> bool {
+    struct Eq<'a>(&'a str, bool);
+    impl fmt::Write for Eq<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            match self.0.strip_prefix(s) {
+                Some(rest) => self.0 = rest,
+                None => self.1 = false,
+            }
+            Ok(())
+        }
+    }
+    let mut m = Eq("Implicit", true);
+    let _ = write!(m, "{:?}", t.origin);
+    m.1 && m.0.is_empty()
+}
+
+/// An address, or `none` when there is none.
+pub struct OrNone<T>(pub Option<T>, pub &'static str);
+
+impl<T: fmt::Display> fmt::Display for OrNone<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => f.write_str(self.1),
+        }
+    }
+}
+
+/// keepalived's `format_ipaddress` for a VIP or eVIP: `dev` is the instance's interface
+/// when the line names none, and `set` ends it while the address is installed.
+pub struct Addr<'a> {
+    pub a: &'a IpAddress,
+    pub iface: Option<&'a str>,
+    pub set: bool,
+}
+
+impl fmt::Display for Addr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.a;
+        match a.peer {
+            Some(_) => write!(f, "{}", a.addr)?,
+            // A host address (/32, /128) is written bare, as keepalived writes it.
+            None if u32::from(a.prefix) == if a.addr.is_ipv6() { 128 } else { 32 } => {
+                write!(f, "{}", a.addr)?;
+            }
+            None => write!(f, "{}/{}", a.addr, a.prefix)?,
+        }
+        if let Some(b) = a.broadcast {
+            write!(f, " brd {b}")?;
+        }
+        let dev = a.dev.as_deref().or(self.iface).unwrap_or("(null)");
+        write!(f, " dev {dev}")?;
+        if a.use_vmac {
+            f.write_str(" use_vmac")?;
+        }
+        write!(f, " scope {}", a.scope)?;
+        if let Some(l) = &a.label {
+            write!(f, " label {l}")?;
+        }
+        if let Some(p) = a.peer {
+            write!(f, " peer {p}/{}", a.prefix)?;
+        }
+        let flags = [
+            (a.home, " home"),
+            (a.dad, " -nodad"),
+            (a.mngtmpaddr, " mngtmpaddr"),
+            (a.noprefixroute, " noprefixroute"),
+            (a.autojoin, " autojoin"),
+            (a.no_track, " no_track"),
+        ];
+        for (_, w) in flags.iter().filter(|(on, _)| *on) {
+            f.write_str(w)?;
+        }
+        if let Some(g) = &a.track_group {
+            write!(f, " track_group {g}")?;
+        }
+        if a.addr.is_ipv6() {
+            match a.preferred_lft {
+                Lifetime::Secs(0) => f.write_str(" deprecated")?,
+                Lifetime::Forever => f.write_str(" preferred_lft forever")?,
+                Lifetime::Secs(s) => write!(f, " preferred_lft {s}")?,
+            }
+        }
+        if self.set {
+            f.write_str(" set")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_g_matches_printf() {
+        for (v, s) in [
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (5.0, "5"),
+            (0.01, "0.01"),
+            (123456.0, "123456"),
+            (1234567.0, "1.23457e+06"),
+            (0.00001, "1e-05"),
+            (2.000001, "2"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(G(v).to_string(), s, "{v}");
+        }
+    }
+
+    #[test]
+    fn json_strings_escape_as_keepalived_s_and_correctly() {
+        assert_eq!(
+            Json("10.0.0.1/24 \"a\"\t\\\u{1}").to_string(),
+            r#""10.0.0.1\/24 \"a\"\t\\\u0001""#
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::config::model::ipaddr::names::SCOPE_NAMES;
 use crate::config::model::ipaddr::{IpAddress, Lifetime};
 use crate::config::model::script::Script;
 use crate::config::model::vrrp::TrackRef;
@@ -56,8 +57,10 @@ impl fmt::Display for G {
         if v == 0.0 || !v.is_finite() {
             return write!(f, "{}", if v.is_finite() { 0.0 } else { v });
         }
-        let sci = format!("{v:.5e}");
-        let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let mut sci = Stack::default();
+        write!(sci, "{v:.5e}")?;
+        let sci = sci.as_str();
+        let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
         let exp: i32 = exp.parse().unwrap_or(0);
         if !(-4..6).contains(&exp) {
             let mant = trim_zeros(mant);
@@ -65,7 +68,32 @@ impl fmt::Display for G {
             return write!(f, "{mant}e{sign}{:02}", exp.abs());
         }
         let decimals = usize::try_from(5 - exp).unwrap_or(0);
-        f.write_str(trim_zeros(&format!("{v:.decimals$}")))
+        let mut fixed = Stack::default();
+        write!(fixed, "{v:.decimals$}")?;
+        f.write_str(trim_zeros(fixed.as_str()))
+    }
+}
+
+/// A small text buffer on the stack (for `%g`, whose numbers fit in 32 bytes).
+#[derive(Default)]
+struct Stack {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Stack {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl fmt::Write for Stack {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -191,7 +219,13 @@ impl fmt::Display for Addr<'_> {
         if a.use_vmac {
             f.write_str(" use_vmac")?;
         }
-        write!(f, " scope {}", a.scope)?;
+        f.write_str(" scope ")?;
+        // As `Scope`'s Display, which allocates its name.
+        let scope = u32::from(a.scope.0);
+        match SCOPE_NAMES.iter().find(|(id, _)| *id == scope) {
+            Some((_, name)) => f.write_str(name)?,
+            None => write!(f, "{scope}")?,
+        }
         if let Some(l) = &a.label {
             write!(f, " label {l}")?;
         }
@@ -242,6 +276,10 @@ mod tests {
             (0.00001, "1e-05"),
             (2.000001, "2"),
             (0.0, "0"),
+            (999999.5, "1e+06"),
+            (0.0001, "0.0001"),
+            (-0.5, "-0.5"),
+            (1e300, "1e+300"),
         ] {
             assert_eq!(G(v).to_string(), s, "{v}");
         }

@@ -1,0 +1,156 @@
+//! Writing a status dump allocates nothing once the `Status` buffer has grown to the file:
+//! with a counting global allocator (this file is its own test binary), the second and later
+//! renderings of each dump, for routers in every state, leave the count at zero.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use keepalived_rs::config::host::FakeHost;
+use keepalived_rs::config::model::vrrp::Family;
+use keepalived_rs::config::model::Config;
+use keepalived_rs::config::{self, LoadOptions};
+use keepalived_rs::status::{Dump, Status, Transitions, View};
+use keepalived_rs::time::Instant;
+use keepalived_rs::vrrp::action::Actions;
+use keepalived_rs::vrrp::router::Router;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
+// on memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The configuration keepalived's captures were taken with, plus a v6 instance, scripts
+/// and tracking so that every kind of line is written.
+fn conf() -> String {
+    let captured = include_str!("../src/status/testdata/keepalived.conf");
+    captured
+        .replace("/bin/true", "/bin/chk")
+        .replace("interface va", "interface eth0")
+        .replace("va:1", "eth0:1")
+        + "vrrp_instance VI_3 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 53
+    priority 90
+    native_ipv6
+    advert_int 1
+    notify_master \"/bin/chk master\"
+    track_script {
+        chk_true weight 5
+    }
+    virtual_ipaddress {
+        fe80::53/64
+        2001:db8::53/64 preferred_lft 0
+    }
+}
+"
+}
+
+fn load(text: &str) -> Config {
+    let dir = std::env::temp_dir().join(format!("ka-status-alloc-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("keepalived.conf");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write configuration: {e}"));
+    let opts = LoadOptions {
+        path: path.to_string_lossy().into_owned(),
+        config_id: None,
+        all_config: false,
+    };
+    let mut host = FakeHost::new();
+    host.add_script("/bin/chk");
+    let loaded = config::load(&opts, &host);
+    let _ = std::fs::remove_dir_all(&dir);
+    let msgs = loaded.messages();
+    loaded
+        .config
+        .unwrap_or_else(|| panic!("configuration does not load: {msgs:?}"))
+}
+
+#[test]
+fn rendering_again_allocates_nothing() {
+    let config = load(&conf());
+    let mut router = Router::new(&config.vrrp, &config.global);
+    let n = router.instances().len();
+    assert_eq!(n, 3);
+    let mut out = Actions::with_capacity(router.action_capacity());
+    let wall = (1_795_419_359, 224_201);
+    let mut transitions = Transitions::new(n, wall);
+    let t0 = Instant::from_micros(0);
+    let ip = "10.9.0.1".parse().ok();
+    router.interface_address(t0, "eth0", Family::V4, ip, &mut out);
+    let ll = "fe80::1".parse().ok();
+    router.interface_address(t0, "eth0", Family::V6, ll, &mut out);
+    router.start(t0, &mut out);
+    let mut status = Status::new(n);
+    let kinds = [Dump::Data, Dump::Stats { clear: false }, Dump::Json];
+    let mut rendered = 0;
+    // BACKUP at 1 s, MASTER at 5 s, FAULT after the link went down.
+    for (until, down) in [(1_000_000, false), (5_000_000, false), (5_000_000, true)] {
+        while let Some(at) = router.poll_at().filter(|at| at.as_micros() <= until) {
+            out.clear();
+            router.handle_timeout(at, &mut out);
+            transitions.observe(&out, wall);
+        }
+        let now = Instant::from_micros(until);
+        if down {
+            out.clear();
+            router.link_changed(now, "eth0", false, &mut out);
+            transitions.observe(&out, wall);
+        }
+        let view = View {
+            router: &router,
+            vrrp: &config.vrrp,
+            global: &config.global,
+            transitions: &transitions,
+            socket_fds: &[(13, 14), (15, 16), (17, 18)],
+            umask: 0o177,
+            now,
+            wall,
+        };
+        for kind in kinds {
+            status.render(kind, &view);
+        }
+        for kind in kinds {
+            ALLOCATIONS.store(0, Ordering::Relaxed);
+            COUNTING.with(|c| c.set(true));
+            rendered += status.render(kind, &view).len();
+            COUNTING.with(|c| c.set(false));
+            let n = ALLOCATIONS.load(Ordering::Relaxed);
+            assert_eq!(n, 0, "{} at {until} µs", kind.file_name());
+        }
+    }
+    assert!(rendered > 10_000);
+}

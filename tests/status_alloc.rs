@@ -136,6 +136,8 @@ fn rendering_again_allocates_nothing() {
             global: &config.global,
             transitions: &transitions,
             socket_fds: &[(13, 14), (15, 16), (17, 18)],
+            ifindex: &[1, 3],
+            scripts: &[],
             umask: 0o177,
             now,
             wall,

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::format::{is_implicit, secs_f64, state_str, want, Addr, Cmd, OrNone, G};
-use super::json::{track_scripts, vipset};
+use super::json::vipset;
 use super::View;
 use crate::config::model::global::{Global, LvsFlushOnStop};
 use crate::config::model::script::Script;
@@ -373,21 +373,22 @@ fn instance(w: &mut Out<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &
             w.line(format_args!("   Master advert int = {mai:.2} sec"));
         }
     }
+    // keepalived's flag bits: nopreempt sets one it does not name, unicast one it names.
     let unicast = matches!(c.transport, Transport::Unicast { .. });
-    if unicast {
-        let shared = r.sockets().iter().any(|s| {
-            s.unicast
-                && s.members()
-                    .iter()
-                    .filter(|m| r.instance(**m).is_some_and(|o| o.vrid() == inst.vrid()))
-                    .count()
-                    > 1
-        });
-        let dup = if shared { " with VRID duplication" } else { "" };
+    if unicast || c.nopreempt {
         w.line(format_args!("   Flags:"));
-        w.line(format_args!("     Using unicast{dup}"));
     } else {
         w.line(format_args!("   Flags: none"));
+    }
+    if unicast {
+        let same_vrid = |m: &&InstanceId| r.instance(**m).is_some_and(|o| o.vrid() == inst.vrid());
+        let shared = r
+            .sockets()
+            .iter()
+            .filter(|s| s.members().contains(&id))
+            .any(|s| s.members().iter().filter(same_vrid).count() > 1);
+        let dup = if shared { " with VRID duplication" } else { "" };
+        w.line(format_args!("     Using unicast{dup}"));
     }
     w.line(format_args!("   Wantstate = {}", state_str(want(inst, c))));
     let config_faults = c.config_faults.len();
@@ -477,7 +478,19 @@ fn instance(w: &mut Out<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &
         w.1 = Some(group);
         match c.family {
             Family::V4 => w.line(format_args!("   Multicast address {group}")),
-            Family::V6 => w.line(format_args!("   Multicast address {group}, ifindex 0")),
+            Family::V6 => {
+                let ifindex = r
+                    .sockets()
+                    .iter()
+                    .find(|s| s.members().contains(&id))
+                    .and_then(|s| s.iface)
+                    .and_then(|i| v.ifindex.get(usize::from(i.0)))
+                    .copied()
+                    .unwrap_or(0);
+                w.line(format_args!(
+                    "   Multicast address {group}, ifindex {ifindex}"
+                ));
+            }
         }
     }
     let gp = &c.garp;
@@ -743,36 +756,51 @@ fn sync_groups(w: &mut Out<'_>, v: &View<'_>) {
 fn scripts(w: &mut Out<'_>, v: &View<'_>) {
     let vrrp = v.vrrp;
     // keepalived drops the scripts no instance tracks ("script ... is not used").
-    let used = |s: &&VrrpScript| {
+    let used = |s: &VrrpScript| {
         let name = s.name.as_str();
         vrrp.instances
             .iter()
             .any(|c| c.tracking.scripts.iter().any(|t| t.name == name))
     };
-    w.section_if(vrrp.scripts.iter().any(|s| used(&s)), "VRRP Scripts");
-    for s in vrrp.scripts.iter().filter(used) {
+    w.section_if(vrrp.scripts.iter().any(used), "VRRP Scripts");
+    for (k, s) in vrrp.scripts.iter().enumerate().filter(|(_, s)| used(s)) {
+        let st = v.scripts.get(k).copied().unwrap_or_default();
         w.line(format_args!(" VRRP Script = {}", s.name));
         w.line(format_args!("   Command = {}", Cmd(&s.script)));
         w.line(format_args!("   Interval = {} sec", s.interval.as_secs()));
-        w.line(format_args!("   Timeout = {} sec", s.timeout.as_secs()));
+        // The configuration model fills an unset timeout with the interval; keepalived
+        // prints an unset one as 0.
+        let timeout = if s.timeout == s.interval {
+            0
+        } else {
+            s.timeout.as_secs()
+        };
+        w.line(format_args!("   Timeout = {timeout} sec"));
         let rev = if s.reverse { " reverse" } else { "" };
         w.line(format_args!("   Weight = {}{rev}", s.weight));
         w.line(format_args!("   Rise = {}", s.rise));
         w.line(format_args!("   Fall = {}", s.fall));
+        w.line(format_args!("   Result = {}", st.result));
+        w.line(format_args!("   Insecure = no"));
+        let init = if st.has_run { "unknown" } else { "INIT" };
+        w.line(format_args!("   Init state = {init}"));
+        let status = if st.result >= s.rise { "GOOD" } else { "BAD" };
+        w.line(format_args!("   Status = {status}"));
         let u = s.script.user;
         w.line(format_args!("   Script uid:gid = {}:{}", u.uid, u.gid));
         w.line(format_args!("   VRRP instances :"));
+        w.line(format_args!("   Tracking instances :"));
         for (inst, c) in v.router.instances().iter().zip(&vrrp.instances) {
-            if track_scripts(vrrp, c).any(|t| t.name == s.name) {
-                for t in c.tracking.scripts.iter().filter(|t| t.name == s.name) {
-                    let rev = if t.reverse { " reverse" } else { "" };
-                    w.line(format_args!(
-                        "     {}, weight {}{rev}",
-                        inst.name(),
-                        t.weight
-                    ));
-                }
+            for t in c.tracking.scripts.iter().filter(|t| t.name == s.name) {
+                let rev = if t.reverse { " reverse" } else { "" };
+                w.line(format_args!(
+                    "     {}, weight {}{rev}",
+                    inst.name(),
+                    t.weight
+                ));
             }
         }
+        let state = if st.running { "running" } else { "idle" };
+        w.line(format_args!("   State = {state}"));
     }
 }

@@ -156,7 +156,7 @@ pub(super) fn vipset(inst: &Instance) -> bool {
     inst.state() == State::Master
 }
 
-pub(super) fn track_scripts<'a>(
+fn track_scripts<'a>(
     vrrp: &'a Vrrp,
     c: &'a Config,
 ) -> impl Iterator<Item = &'a crate::config::model::vrrp::VrrpScript> + 'a {

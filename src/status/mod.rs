@@ -49,6 +49,12 @@ pub struct View<'a> {
     /// Per receive socket (`SockId` order), its fds as keepalived prints them (fd_in,
     /// fd_out); empty when the runtime has none to show.
     pub socket_fds: &'a [(i32, i32)],
+    /// Per interface (`IfaceId` order), its kernel index; 0 where unknown (keepalived prints
+    /// it after an IPv6 instance's multicast group).
+    pub ifindex: &'a [u32],
+    /// Per `vrrp_script` (configuration order), what the runtime knows of it; missing
+    /// entries print as not run yet.
+    pub scripts: &'a [ScriptState],
     /// The umask the daemon runs with (`daemon::umask`), printed in the global section.
     pub umask: u32,
     pub now: Instant,
@@ -67,6 +73,18 @@ impl View<'_> {
             u32::try_from(t.rem_euclid(1_000_000)).unwrap_or(0),
         )
     }
+}
+
+/// A tracked script as the runtime sees it (the core keeps only its effect on priorities).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptState {
+    /// keepalived's `result`: counts up on success, down on failure, between 0 and
+    /// rise + fall - 1; the script is GOOD from `rise` on.
+    pub result: u32,
+    /// It has returned at least once (keepalived's init state is then no longer INIT).
+    pub has_run: bool,
+    /// A run is in progress.
+    pub running: bool,
 }
 
 /// When each instance last changed state, in wall-clock time (keepalived's

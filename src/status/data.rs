@@ -1,16 +1,22 @@
 //! `keepalived.data` (SIGUSR1): keepalived's VRRP process's `dump_data_vrrp`, section by
 //! section and line by line in its order and words, from what the core, the configuration
-//! and the runtime know:
+//! and the runtime know. Checked line by line against keepalived 2.2.7's dumps of the same
+//! configurations (`testdata/`, see `tests.rs`).
 //!
-//! - Global definitions: the lines of settings keepalived-rs has (namespaces, SNMP, DBus,
-//!   process priorities, netlink buffers and libnftnl lines are left out);
-//! - VRRP Topology: every instance line. Timers are printed from the core's deadlines; the
-//!   fault and script-init counts and the total priority are derived from its state (the
-//!   core keeps them private);
-//! - VRRP Sockpool, VRRP Sync groups, VRRP Scripts (configuration lines; a script's result
-//!   and run state are not exposed by the core);
+//! - Global definitions: every line keepalived writes; settings keepalived-rs does not have
+//!   (namespaces, SNMP, DBus, process priorities, netlink buffers) at keepalived's defaults,
+//!   which is how keepalived-rs behaves; the libnftnl version line is left out;
+//! - VRRP Topology: every instance line. Timers are the core's deadlines as wall-clock
+//!   times; the fault count and the total priority are derived from its state (the core
+//!   keeps them private); the track-scripts-init count from the runtime's [`ScriptState`]s;
+//!   virtual routes and rules are written as the configuration dump writes them, not in
+//!   keepalived's `format_iproute`/`format_iprule` words;
+//! - VRRP Sockpool, VRRP Sync groups, VRRP Scripts (results and run state from the
+//!   runtime's [`ScriptState`]s);
 //! - not written: Gratuitous ARP delays, Static Track groups, VRRP Track files and
 //!   processes, Interfaces (kernel data, `net/`'s).
+//!
+//! [`ScriptState`]: super::ScriptState
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -397,7 +403,15 @@ fn instance(w: &mut Out<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &
     w.line(format_args!(
         "   Number of interface and track script faults = {faults}"
     ));
-    w.line(format_args!("   Number of track scripts init = 0"));
+    // Tracked scripts that have not returned yet (keepalived's INIT state).
+    let init = c
+        .tracking
+        .scripts
+        .iter()
+        .filter_map(|t| v.vrrp.scripts.iter().position(|s| s.name == t.name))
+        .filter(|k| !v.scripts.get(*k).is_some_and(|s| s.has_run))
+        .count();
+    w.line(format_args!("   Number of track scripts init = {init}"));
     let (s, us) = v.transitions.get(id);
     w.line(format_args!(
         "   Last transition = {s}.{us:06} ({})",

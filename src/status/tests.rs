@@ -34,6 +34,8 @@ pub(super) struct Fixture {
     pub ifindex: Vec<u32>,
     /// The receive sockets' fds keepalived had.
     pub fds: Vec<(i32, i32)>,
+    /// What the runtime knows of the scripts: chk_true has succeeded once.
+    pub scripts: Vec<ScriptState>,
 }
 
 impl Fixture {
@@ -77,6 +79,11 @@ impl Fixture {
             }
         }
         Fixture {
+            scripts: vec![ScriptState {
+                result: 1,
+                has_run: true,
+                running: false,
+            }],
             fds: vec![(13, 14), (15, 16)],
             ifindex,
             config,
@@ -94,11 +101,7 @@ impl Fixture {
             transitions: &self.transitions,
             socket_fds: &self.fds,
             ifindex: &self.ifindex,
-            scripts: &[ScriptState {
-                result: 1,
-                has_run: true,
-                running: false,
-            }],
+            scripts: &self.scripts,
             umask: 0o177,
             now: self.now,
             wall: wall_at(self.now),
@@ -429,4 +432,49 @@ fn transitions_follow_entering_messages() {
     let up = wall_at(Instant::from_micros(3_414_062));
     assert_eq!(f.transitions.get(InstanceId(0)), up);
     assert_eq!(f.transitions.get(InstanceId(9)), (0, 0));
+}
+
+#[test]
+fn scripts_show_the_runtime_s_view_of_them() {
+    let mut f = Fixture::run(&v6_conf(), 0);
+    // Not run yet (the runtime passes no state for it): INIT, BAD, counted as init.
+    f.scripts.clear();
+    let text = Status::new(2).render(Dump::Data, &f.view()).to_string();
+    let lines = |text: &str, prefix: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        lines(&text, "   Number of track scripts init"),
+        ["   Number of track scripts init = 1"; 2]
+    );
+    let block = text
+        .split(" VRRP Script = chk_true\n")
+        .nth(1)
+        .unwrap_or_default();
+    for want in [
+        "   Result = 0\n",
+        "   Init state = INIT\n",
+        "   Status = BAD\n",
+        "   Tracking instances :\n     VI_3, weight -10\n     VI_4, weight 3\n   State = idle\n",
+    ] {
+        assert!(block.contains(want), "{want}\n{block}");
+    }
+    f.scripts = vec![ScriptState {
+        result: 0,
+        has_run: true,
+        running: true,
+    }];
+    let text = Status::new(2).render(Dump::Data, &f.view()).to_string();
+    assert_eq!(
+        lines(&text, "   Number of track scripts init"),
+        ["   Number of track scripts init = 0"; 2]
+    );
+    assert!(
+        text.contains("   Init state = unknown\n   Status = BAD\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("   State = running\n"), "{text}");
 }

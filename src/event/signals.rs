@@ -34,10 +34,11 @@ pub enum Signal {
     Child,
 }
 
+/// In the order `Signals::iter` reports them.
 const ALL: [(Signal, i32); 8] = [
-    (Signal::Reload, libc::SIGHUP),
     (Signal::Term, libc::SIGTERM),
     (Signal::Int, libc::SIGINT),
+    (Signal::Reload, libc::SIGHUP),
     (Signal::Data, libc::SIGUSR1),
     (Signal::Stats, libc::SIGUSR2),
     (Signal::StatsClear, SIGSTATS_CLEAR),
@@ -183,9 +184,12 @@ mod tests {
         let mut s = Signals::default();
         assert!(s.is_empty());
         s.insert(Signal::Child);
+        s.insert(Signal::Reload);
         s.insert(Signal::Term);
         s.insert(Signal::Child);
-        assert!(s.contains(Signal::Term) && !s.contains(Signal::Reload));
-        assert_eq!(s.iter().collect::<Vec<_>>(), [Signal::Term, Signal::Child]);
+        assert!(s.contains(Signal::Term) && !s.contains(Signal::Int));
+        // Stop before reload, reload before reaping.
+        let order = [Signal::Term, Signal::Reload, Signal::Child];
+        assert_eq!(s.iter().collect::<Vec<_>>(), order);
     }
 }

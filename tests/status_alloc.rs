@@ -75,6 +75,10 @@ fn conf() -> String {
         fe80::53/64
         2001:db8::53/64 preferred_lft 0
     }
+    virtual_routes {
+        2001:db8:1::/48 via fe80::1 dev eth0 metric 10 mtu 1400
+        10.20.0.0/16 nexthop via 10.9.0.254 weight 2 nexthop via 10.9.0.253
+    }
 }
 "
 }

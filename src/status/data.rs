@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::format::{is_implicit, secs_f64, state_str, want, Addr, Cmd, OrNone, G};
+use super::format::{is_implicit, secs_f64, state_str, want, Addr, Cmd, IpRoute, OrNone, G};
 use super::json::vipset;
 use super::View;
 use crate::config::model::global::{Global, LvsFlushOnStop};
@@ -52,7 +52,7 @@ pub fn render(out: &mut String, v: &View<'_>) {
     }
     w.section_if(!vrrp.static_routes.is_empty(), "Static Routes");
     for r in &vrrp.static_routes {
-        w.line(format_args!("     {r}"));
+        w.line(format_args!("     {}", IpRoute(r)));
     }
     w.section_if(!vrrp.static_rules.is_empty(), "Static Rules");
     for r in &vrrp.static_rules {
@@ -634,7 +634,7 @@ fn instance(w: &mut Out<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &
     if !c.routes.is_empty() {
         w.line(format_args!("   Virtual Routes :"));
         for rt in &c.routes {
-            w.line(format_args!("     {rt}"));
+            w.line(format_args!("     {}", IpRoute(rt)));
         }
     }
     if !c.rules.is_empty() {

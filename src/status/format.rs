@@ -1,9 +1,12 @@
 //! Small formatting pieces the dumps share, as keepalived's C prints them.
 
 use std::fmt::{self, Write as _};
+use std::net::IpAddr;
 
 use crate::config::model::ipaddr::names::SCOPE_NAMES;
 use crate::config::model::ipaddr::{IpAddress, Lifetime};
+use crate::config::model::route::{AddMode, Route, RouteType};
+use crate::config::model::rule::Realms;
 use crate::config::model::script::Script;
 use crate::config::model::vrrp::TrackRef;
 use crate::config::model::vrrp::{InitialState, Instance as Config};
@@ -178,6 +181,131 @@ pub fn is_implicit(t: &TrackRef) -> bool {
     let mut m = Eq("Implicit", true);
     let _ = write!(m, "{:?}", t.origin);
     m.1 && m.0.is_empty()
+}
+
+/// An address with its prefix length, bare for a host (/32, /128), as `ipaddresstos`.
+struct Prefix(IpAddr, u8);
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = if self.0.is_ipv6() { 128 } else { 32 };
+        if u32::from(self.1) == host {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{}/{}", self.0, self.1)
+        }
+    }
+}
+
+fn inet(a: &IpAddr) -> &'static str {
+    if a.is_ipv6() {
+        "inet6"
+    } else {
+        "inet"
+    }
+}
+
+/// keepalived 2.2.7's `format_iproute` words for a virtual or static route: the add mode
+/// first, `via inet[6]`, the table only when not main, its protocol (keepalived's own, 18,
+/// unless configured), numeric scopes, then `no_track`. Metrics, encapsulation and
+/// preference are written in the configuration's words (close to, not checked against,
+/// keepalived's).
+pub struct IpRoute<'a>(pub &'a Route);
+
+impl fmt::Display for IpRoute<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        match r.mode {
+            AddMode::Prepend => f.write_str("prepend ")?,
+            AddMode::Append => f.write_str("append ")?,
+            AddMode::Add => {}
+        }
+        if r.kind != RouteType::UNICAST {
+            write!(f, "{} ", r.kind)?;
+        }
+        write!(f, "{}", Prefix(r.dst.addr, r.dst.len))?;
+        if let Some(p) = &r.src {
+            write!(f, " from {}", Prefix(p.addr, p.len))?;
+        }
+        if let Some(a) = &r.pref_src {
+            write!(f, " src {a}")?;
+        }
+        if let Some(t) = r.tos {
+            write!(f, " tos {t}")?;
+        }
+        if let Some(e) = &r.encap {
+            write!(f, " {e}")?;
+        }
+        if let Some(v) = &r.via {
+            write!(f, " via {} {v}", inet(v))?;
+        }
+        if let Some(d) = &r.dev {
+            write!(f, " dev {d}")?;
+        }
+        if r.table != 254 {
+            write!(f, " table {}", r.table)?;
+        }
+        write!(f, " proto {}", r.protocol.unwrap_or(18))?;
+        if let Some(sc) = r.scope {
+            write!(f, " scope {}", sc.0)?;
+        }
+        if let Some(m) = r.metric {
+            write!(f, " metric {m}")?;
+        }
+        if r.onlink && r.dst.addr.is_ipv4() {
+            f.write_str(" onlink")?;
+        }
+        if let Some(Realms(v)) = r.realms {
+            write_realms(f, v)?;
+        }
+        if let Some(e) = r.expires {
+            write!(f, " expires {e}sec")?;
+        }
+        write!(f, "{}", r.metrics)?;
+        if let Some(p) = r.pref {
+            write!(f, " pref {p}")?;
+        }
+        if let Some(t) = r.ttl_propagate {
+            let word = if t { "en" } else { "dis" };
+            write!(f, " ttl-propagate {word}abled")?;
+        }
+        for nh in &r.nexthops {
+            f.write_str(" nexthop")?;
+            if let Some(v) = &nh.via {
+                write!(f, " via {} {v}", inet(v))?;
+            }
+            if let Some(d) = &nh.dev {
+                write!(f, " dev {d}")?;
+            }
+            if let Some(w) = nh.weight {
+                write!(f, " weight {w}")?;
+            }
+            if nh.onlink {
+                f.write_str(" onlink")?;
+            }
+            if let Some(Realms(v)) = nh.realms {
+                write_realms(f, v)?;
+            }
+            if let Some(e) = &nh.encap {
+                write!(f, " {e}")?;
+            }
+        }
+        if r.no_track {
+            f.write_str(" no_track")?;
+        }
+        if let Some(g) = &r.track_group {
+            write!(f, " track_group {g}")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_realms(f: &mut fmt::Formatter<'_>, v: u32) -> fmt::Result {
+    if v >> 16 != 0 {
+        write!(f, " realms {}/{}", v >> 16, v & 0xffff)
+    } else {
+        write!(f, " realm {v}")
+    }
 }
 
 /// An address, or `none` when there is none.

@@ -60,7 +60,16 @@ fn conf() -> String {
         .replace("/bin/true", "/bin/chk")
         .replace("interface va", "interface eth0")
         .replace("va:1", "eth0:1")
-        + "vrrp_instance VI_3 {
+        + "static_ipaddress {
+    10.9.5.1/24 dev eth0
+}
+static_routes {
+    10.30.0.0/16 via 10.9.0.254 dev eth0
+}
+static_rules {
+    from 10.9.7.0/24 table 100
+}
+vrrp_instance VI_3 {
     state BACKUP
     interface eth0
     virtual_router_id 53
@@ -74,6 +83,10 @@ fn conf() -> String {
     virtual_ipaddress {
         fe80::53/64
         2001:db8::53/64 preferred_lft 0
+    }
+    virtual_rules {
+        to 2001:db8:2::/48 table 200
+        from 2001:db8:3::/48 fwmark 0x10/0xff priority 100 blackhole
     }
     virtual_routes {
         2001:db8:1::/48 via fe80::1 dev eth0 metric 10 mtu 1400
@@ -156,6 +169,17 @@ fn rendering_again_allocates_nothing() {
             COUNTING.with(|c| c.set(false));
             let n = ALLOCATIONS.load(Ordering::Relaxed);
             assert_eq!(n, 0, "{} at {until} µs", kind.file_name());
+        }
+        // Every kind of line was written.
+        let text = status.render(Dump::Data, &view);
+        for part in [
+            "------< Static Rules >------",
+            "   Virtual Rules :",
+            "   Virtual Routes :",
+            "   Using Native IPv6",
+            " VRRP Script = chk_true",
+        ] {
+            assert!(text.contains(part), "{part}\n{text}");
         }
     }
     assert!(rendered > 10_000);

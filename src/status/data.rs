@@ -9,8 +9,7 @@
 //! - VRRP Topology: every instance line. Timers are the core's deadlines as wall-clock
 //!   times; the fault count and the total priority are derived from its state (the core
 //!   keeps them private); the track-scripts-init count from the runtime's [`ScriptState`]s;
-//!   virtual routes and rules are written as the configuration dump writes them, not in
-//!   keepalived's `format_iproute`/`format_iprule` words;
+//!   routes and rules in keepalived's `format_iproute`/`format_iprule` words;
 //! - VRRP Sockpool, VRRP Sync groups, VRRP Scripts (results and run state from the
 //!   runtime's [`ScriptState`]s);
 //! - not written: Gratuitous ARP delays, Static Track groups, VRRP Track files and
@@ -21,7 +20,9 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::format::{is_implicit, secs_f64, state_str, want, Addr, Cmd, IpRoute, OrNone, G};
+use super::format::{
+    is_implicit, secs_f64, state_str, want, Addr, Cmd, IpRoute, IpRule, OrNone, G,
+};
 use super::json::vipset;
 use super::View;
 use crate::config::model::global::{Global, LvsFlushOnStop};
@@ -40,13 +41,14 @@ pub fn render(out: &mut String, v: &View<'_>) {
     global(&mut w, v.global, v.umask);
     let vrrp = v.vrrp;
     w.section_if(!vrrp.static_addresses.is_empty(), "Static Addresses");
+    // Installed at start-up: `set`, as in keepalived's dump.
     for a in &vrrp.static_addresses {
         w.line(format_args!(
             "     {}",
             Addr {
                 a,
                 iface: None,
-                set: false
+                set: true
             }
         ));
     }
@@ -56,7 +58,7 @@ pub fn render(out: &mut String, v: &View<'_>) {
     }
     w.section_if(!vrrp.static_rules.is_empty(), "Static Rules");
     for r in &vrrp.static_rules {
-        w.line(format_args!("     {r}"));
+        w.line(format_args!("     {}", IpRule(r)));
     }
     w.section_if(!vrrp.instances.is_empty(), "VRRP Topology");
     for (k, (inst, c)) in v.router.instances().iter().zip(&vrrp.instances).enumerate() {
@@ -640,7 +642,7 @@ fn instance(w: &mut Out<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &
     if !c.rules.is_empty() {
         w.line(format_args!("   Virtual Rules :"));
         for rl in &c.rules {
-            w.line(format_args!("     {rl}"));
+            w.line(format_args!("     {}", IpRule(rl)));
         }
     }
     let t = &c.tracking;

@@ -4,9 +4,10 @@ use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
 use crate::config::model::ipaddr::names::SCOPE_NAMES;
+use crate::config::model::ipaddr::Family;
 use crate::config::model::ipaddr::{IpAddress, Lifetime};
 use crate::config::model::route::{AddMode, Route, RouteType};
-use crate::config::model::rule::Realms;
+use crate::config::model::rule::{Realms, Rule, RuleAction};
 use crate::config::model::script::Script;
 use crate::config::model::vrrp::TrackRef;
 use crate::config::model::vrrp::{InitialState, Instance as Config};
@@ -206,7 +207,7 @@ fn inet(a: &IpAddr) -> &'static str {
 }
 
 /// keepalived 2.2.7's `format_iproute` words for a virtual or static route: the add mode
-/// first, `via inet[6]`, the table only when not main, its protocol (keepalived's own, 18,
+/// first (`prepend`, `add` or `append`), `via inet[6]`, the table only when not main, its protocol (keepalived's own, 18,
 /// unless configured), numeric scopes, then `no_track`. Metrics, encapsulation and
 /// preference are written in the configuration's words (close to, not checked against,
 /// keepalived's).
@@ -215,10 +216,12 @@ pub struct IpRoute<'a>(pub &'a Route);
 impl fmt::Display for IpRoute<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.0;
+        // keepalived adds routes of the other types (blackhole, unreachable ...) without
+        // the prepend it gives unicast ones (seen in its dump: "add blackhole ...").
         match r.mode {
-            AddMode::Prepend => f.write_str("prepend ")?,
+            AddMode::Prepend if r.kind == RouteType::UNICAST => f.write_str("prepend ")?,
+            AddMode::Prepend | AddMode::Add => f.write_str("add ")?,
             AddMode::Append => f.write_str("append ")?,
-            AddMode::Add => {}
         }
         if r.kind != RouteType::UNICAST {
             write!(f, "{} ", r.kind)?;
@@ -289,6 +292,91 @@ impl fmt::Display for IpRoute<'_> {
             if let Some(e) = &nh.encap {
                 write!(f, " {e}")?;
             }
+        }
+        if r.no_track {
+            f.write_str(" no_track")?;
+        }
+        if let Some(g) = &r.track_group {
+            write!(f, " track_group {g}")?;
+        }
+        Ok(())
+    }
+}
+
+/// keepalived 2.2.7's `format_iprule` words for a virtual or static rule: `from all` when
+/// no source, the (resolved) priority, the TOS always in hex, its protocol (18 on tracked
+/// rules unless configured), `lookup TABLE` or `type ACTION`.
+pub struct IpRule<'a>(pub &'a Rule);
+
+impl fmt::Display for IpRule<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        if r.from.is_none() && r.to.is_none() && r.family == Family::Inet6 {
+            f.write_str("inet6 ")?;
+        }
+        if r.invert {
+            f.write_str("not ")?;
+        }
+        match &r.from {
+            Some(p) => write!(f, "from {}", Prefix(p.addr, p.len))?,
+            None => f.write_str("from all")?,
+        }
+        if let Some(p) = &r.to {
+            write!(f, " to {}", Prefix(p.addr, p.len))?;
+        }
+        write!(f, " priority {}", r.preference)?;
+        write!(f, " tos 0x{:x}", r.tos)?;
+        if let Some(m) = r.fwmark {
+            write!(f, " fwmark 0x{:x}", m.mark)?;
+            if let Some(mask) = m.mask.filter(|m| *m != u32::MAX) {
+                write!(f, "/0x{mask:x}")?;
+            }
+        }
+        if let Some(i) = &r.iif {
+            write!(f, " iif {i}")?;
+        }
+        if let Some(o) = &r.oif {
+            write!(f, " oif {o}")?;
+        }
+        if let Some(v) = r.suppress_prefixlen {
+            write!(f, " suppress_prefixlen {v}")?;
+        }
+        if let Some(v) = r.suppress_ifgroup {
+            write!(f, " suppress_ifgroup {v}")?;
+        }
+        if let Some(v) = r.tunnel_id {
+            write!(f, " tunnel-id {v}")?;
+        }
+        if let Some(u) = &r.uid_range {
+            write!(f, " uidrange {}-{}", u.start, u.end)?;
+        }
+        if r.action == RuleAction::L3mdev {
+            f.write_str(" l3mdev")?;
+        }
+        let protocol = r.protocol.or((!r.no_track).then_some(18));
+        if let Some(p) = protocol {
+            write!(f, " protocol {p}")?;
+        }
+        if let Some(p) = r.ip_proto {
+            write!(f, " ipproto {p}")?;
+        }
+        if let Some(p) = &r.sport {
+            write!(f, " sport {}-{}", p.start, p.end)?;
+        }
+        if let Some(p) = &r.dport {
+            write!(f, " dport {}-{}", p.start, p.end)?;
+        }
+        if let Some(Realms(v)) = r.realms {
+            write!(f, " realms {}/{}", v >> 16, v & 0xffff)?;
+        }
+        match r.action {
+            RuleAction::Table(t) => write!(f, " lookup {t}")?,
+            RuleAction::L3mdev => f.write_str(" lookup 0")?,
+            RuleAction::Goto(t) => write!(f, " goto {t}")?,
+            RuleAction::Nop => f.write_str(" nop")?,
+            RuleAction::Blackhole => f.write_str(" type blackhole")?,
+            RuleAction::Unreachable => f.write_str(" type unreachable")?,
+            RuleAction::Prohibit => f.write_str(" type prohibit")?,
         }
         if r.no_track {
             f.write_str(" no_track")?;

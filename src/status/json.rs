@@ -5,7 +5,9 @@
 
 use std::fmt::{self, Write as _};
 
-use super::format::{is_implicit, secs_f64, state_number, want, Addr, Cmd, IpRoute, Json, G};
+use super::format::{
+    is_implicit, secs_f64, state_number, want, Addr, Cmd, IpRoute, IpRule, Json, G,
+};
 use super::View;
 use crate::config::model::script::Script;
 use crate::config::model::vrrp::{AuthType, Instance as Config, Vrrp};
@@ -124,7 +126,7 @@ fn data(o: &mut Obj<'_>, v: &View<'_>, id: InstanceId, inst: &Instance, c: &Conf
     o.array("vips", c.vips.iter().map(|a| Addr { a, iface, set }));
     o.array("evips", c.evips.iter().map(|a| Addr { a, iface, set }));
     o.array("vroutes", c.routes.iter().map(IpRoute));
-    o.array("vrules", c.rules.iter());
+    o.array("vrules", c.rules.iter().map(IpRule));
     let track_ifp = c.tracking.interfaces.iter();
     let track_ifp = track_ifp.filter(|t| !is_implicit(t));
     o.array("track_ifp", track_ifp.map(|t| &t.name));

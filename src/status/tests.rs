@@ -240,6 +240,30 @@ fn ipv6_scripts_and_routes_dump_as_keepalived_s() {
     );
 }
 
+/// The third capture: static addresses, routes and rules, and an instance's virtual rules
+/// and routes (one of them a blackhole), BACKUP at 2 s.
+#[test]
+fn static_and_virtual_routes_and_rules_dump_as_keepalived_s() {
+    let conf = include_str!("testdata/keepalived-static.conf")
+        .replace("interface va", "interface eth0")
+        .replace("dev va", "dev eth0");
+    let mut f = Fixture::run(&conf, 2_000_000);
+    f.fds = vec![(13, 14)];
+    let mut s = Status::new(1);
+    let theirs = include_str!("testdata/static.data");
+    assert_same(
+        s.render(Dump::Data, &f.view()),
+        theirs,
+        "static keepalived.data",
+    );
+    let theirs = include_str!("testdata/static.json");
+    assert_same(
+        s.render(Dump::Json, &f.view()),
+        theirs,
+        "static keepalived.json",
+    );
+}
+
 #[test]
 fn masters_dump_as_keepalived_s() {
     same_as_keepalived(

@@ -13,8 +13,11 @@
 //! ```text
 //! runtime: on start   status = Status::new(n_instances); transitions = Transitions::new(n, wall)
 //!          per batch  transitions.observe(&actions, event::wall())
+//!          on reload  transitions = transitions.after_reload(&old, &router, wall); observe
 //!          on signal  if let Some(d) = Dump::of_signal(sig) {
-//!                         status.dump(d, &View { router, vrrp, global, .. })?;
+//!                         let view = View { router, vrrp, global, transitions, socket_fds,
+//!                                           ifindex, scripts, umask, now, wall };
+//!                         status.dump(d, &view)?;  // logs keepalived's line, writes the file
 //!                         // Dump::Stats { clear: true }: then zero the counters
 //!                     }
 //! ```
@@ -109,6 +112,22 @@ impl Transitions {
                 }
             }
         }
+    }
+
+    /// After `Router::reload` (`old` is what it returned, `new` the running core): the
+    /// instances kept (by name) keep their times, new ones get `wall`. Then observe the
+    /// reload's actions. Allocates the new table (once per reload).
+    pub fn after_reload(&self, old: &Router, new: &Router, wall: (i64, u32)) -> Transitions {
+        let by_name = |name: &str| {
+            let k = old.instances().iter().position(|i| i.name() == name)?;
+            self.0.get(k).copied()
+        };
+        Transitions(
+            new.instances()
+                .iter()
+                .map(|i| by_name(i.name()).unwrap_or(wall))
+                .collect(),
+        )
     }
 
     pub fn get(&self, id: InstanceId) -> (i64, u32) {

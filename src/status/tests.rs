@@ -494,3 +494,18 @@ fn scripts_show_the_runtime_s_view_of_them() {
     );
     assert!(text.ends_with("   State = running\n"), "{text}");
 }
+
+#[test]
+fn transitions_survive_a_reload_by_name() {
+    let f = master();
+    let vi1 = wall_at(Instant::from_micros(3_414_062));
+    // The next configuration drops VI_2 and has a new VI_9 instead.
+    let next_conf = conf().replace("vrrp_instance VI_2", "vrrp_instance VI_9");
+    let next = Fixture::run(&next_conf, 0);
+    let later = (WALL0.0 + 100, 0);
+    let t = f.transitions.after_reload(&f.router, &next.router, later);
+    let names: Vec<&str> = next.router.instances().iter().map(|i| i.name()).collect();
+    assert_eq!(names, ["VI_1", "VI_9"]);
+    assert_eq!(t.get(InstanceId(0)), vi1);
+    assert_eq!(t.get(InstanceId(1)), later);
+}

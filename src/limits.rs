@@ -69,6 +69,14 @@ pub const MAX_SCRIPT_ARGS: usize = 64;
 /// Most recipients in `notification_email`.
 pub const MAX_EMAIL_RECIPIENTS: usize = 32;
 
+/// Most script processes running at once (tracking scripts, notify scripts still running,
+/// FIFO readers, start-up and shut-down scripts): the child table's size. A spawn beyond it
+/// is refused and logged.
+pub const MAX_SCRIPT_CHILDREN: usize = 1024;
+/// Processes one `vrrp_track_process` can count, unless its `quorum`/`quorum_max` needs more
+/// (then one beyond them, enough to see the quorum exceeded).
+pub const TRACK_PROCESS_PIDS: usize = 1024;
+
 /// Most `nexthop` entries in one route (a multipath route is one netlink message).
 pub const MAX_NEXTHOPS_PER_ROUTE: usize = 32;
 
@@ -120,6 +128,8 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_URLS_PER_CHECKER", MAX_URLS_PER_CHECKER),
     ("MAX_SCRIPT_ARGS", MAX_SCRIPT_ARGS),
     ("MAX_EMAIL_RECIPIENTS", MAX_EMAIL_RECIPIENTS),
+    ("MAX_SCRIPT_CHILDREN", MAX_SCRIPT_CHILDREN),
+    ("TRACK_PROCESS_PIDS", TRACK_PROCESS_PIDS),
     ("MAX_NEXTHOPS_PER_ROUTE", MAX_NEXTHOPS_PER_ROUTE),
     ("VRRP_ACTIONS_PER_OBJECT", VRRP_ACTIONS_PER_OBJECT),
     ("VRRP_ACTIONS_BASE", VRRP_ACTIONS_BASE),

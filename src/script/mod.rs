@@ -1,0 +1,26 @@
+//! Scripts and the other things keepalived watches outside the protocol: the only code
+//! that forks.
+//!
+//! - `command` — a checked script ready to run (execve or `/bin/sh -c`, its user), and
+//!   keepalived's `cmd_str()` command line.
+//! - `spawn` — fork + exec with argv prepared before the fork in buffers sized at start-up;
+//!   the child's process group, signals, descriptors and credentials.
+//! - `children`, `runner` — the fixed-capacity child table, reaping, kills and timeouts, and
+//!   what keepalived makes of an exit status; `msg` — their log lines.
+//! - `notify`, `fifo` — the VRRP core's notifications as keepalived sends them: the
+//!   `notify_<state>` script, the generic `notify` script, the FIFO line.
+//! - `track_file` — tracked files (inotify) and `init_file`.
+//! - `track_process` — tracked processes (the proc connector, a `/proc` scan, quorums).
+
+pub mod children;
+pub mod command;
+pub mod msg;
+mod os;
+pub mod runner;
+pub mod spawn;
+
+pub use children::Purpose;
+pub use command::{Command, Mode, Tail};
+pub use os::Errno;
+pub use runner::{CmdId, Event, Runner, SpawnError};
+pub use spawn::Pid;

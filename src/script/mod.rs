@@ -14,13 +14,16 @@
 
 pub mod children;
 pub mod command;
+pub mod fifo;
 pub mod msg;
+pub mod notify;
 mod os;
 pub mod runner;
 pub mod spawn;
 
 pub use children::Purpose;
 pub use command::{Command, Mode, Tail};
+pub use notify::Notifier;
 pub use os::Errno;
 pub use runner::{CmdId, Event, Runner, SpawnError};
 pub use spawn::Pid;

@@ -20,6 +20,7 @@ pub mod notify;
 mod os;
 pub mod runner;
 pub mod spawn;
+pub mod track_file;
 
 pub use children::Purpose;
 pub use command::{Command, Mode, Tail};
@@ -27,3 +28,4 @@ pub use notify::Notifier;
 pub use os::Errno;
 pub use runner::{CmdId, Event, Runner, SpawnError};
 pub use spawn::Pid;
+pub use track_file::{FileEvent, TrackFiles};

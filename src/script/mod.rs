@@ -21,6 +21,7 @@ mod os;
 pub mod runner;
 pub mod spawn;
 pub mod track_file;
+pub mod track_process;
 
 pub use children::Purpose;
 pub use command::{Command, Mode, Tail};
@@ -29,3 +30,4 @@ pub use os::Errno;
 pub use runner::{CmdId, Event, Runner, SpawnError};
 pub use spawn::Pid;
 pub use track_file::{FileEvent, TrackFiles};
+pub use track_process::{ProcMsg, TrackProcesses};

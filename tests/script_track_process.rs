@@ -88,14 +88,16 @@ fn tracked(process: &str, params: &[&str], quorum: u16) -> TrackProcess {
     }
 }
 
-/// Takes the connector's events until `done` holds and none has come for 50 ms. An exec
-/// event is sent a moment after the parent of a vfork runs again, so it is waited for.
+/// Takes the connector's events until `done` has held for 50 ms (the connector reports
+/// every process of the machine, so it is never quiet). An exec event is sent a moment
+/// after the parent of a vfork runs again, so it is waited for.
 fn changes(
     t: &mut TrackProcesses,
     done: impl Fn(&TrackProcesses) -> bool,
 ) -> Vec<(ProcessId, bool)> {
     let mut out = Vec::new();
     let start = std::time::Instant::now();
+    let mut since: Option<std::time::Instant> = None;
     loop {
         let mut p = libc::pollfd {
             fd: t.fd().map_or(-1, |fd| fd.as_raw_fd()),
@@ -103,14 +105,19 @@ fn changes(
             revents: 0,
         };
         // SAFETY: one valid pollfd.
-        let ready = unsafe { libc::poll(&mut p, 1, 50) };
-        t.on_readable(now(), |id, up| out.push((id, up)), |m| panic!("{m}"));
-        if ready == 0 && done(t) {
+        unsafe { libc::poll(&mut p, 1, 10) };
+        t.on_readable(now(), |id, up| out.push((id, up)), |_| {});
+        if !done(t) {
+            since = None;
+        } else if since.get_or_insert_with(std::time::Instant::now).elapsed()
+            >= std::time::Duration::from_millis(50)
+        {
             return out;
         }
         assert!(
-            start.elapsed() < std::time::Duration::from_secs(5),
-            "{out:?}"
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{out:?} count {:?}",
+            t.count(ProcessId(0))
         );
     }
 }

@@ -104,7 +104,12 @@ fn values_follow_the_file_through_writes_deletes_and_renames() {
     );
     // A number keepalived refuses leaves the value alone.
     write(&b, "4294967296");
-    assert_eq!(events(&mut t), [FileEvent::Invalid(fb, 4_294_967_296)]);
+    let bad = FileEvent::Invalid(fb, 4_294_967_296);
+    assert_eq!(events(&mut t), [bad]);
+    assert_eq!(
+        t.show(bad).to_string(),
+        format!("Invalid number 4294967296 read from {b} - ignoring")
+    );
     assert_eq!(t.values().collect::<Vec<_>>(), [(fa, 0), (fb, 7)]);
     assert_eq!(t.path(fb), Some(b.as_str()));
 }

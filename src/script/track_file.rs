@@ -88,6 +88,18 @@ impl fmt::Display for StartMsg {
     }
 }
 
+/// A log line of [`TrackFiles::show`].
+pub struct Show<'a>(Option<(i64, &'a str)>);
+
+impl fmt::Display for Show<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((v, path)) => write!(f, "Invalid number {v} read from {path} - ignoring"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl TrackFiles {
     /// Writes `init_file`s (not on a `reload`), resolves every tracked file, adds the
     /// watches and reads the files that exist. The values read are in [`Self::values`]
@@ -169,6 +181,14 @@ impl TrackFiles {
     pub fn path(&self, id: FileId) -> Option<&str> {
         let w = self.files.iter().find(|w| w.id == id)?;
         w.path.to_str().ok()
+    }
+
+    /// keepalived's log line for an [`FileEvent::Invalid`] (nothing for a value).
+    pub fn show(&self, e: FileEvent) -> Show<'_> {
+        match e {
+            FileEvent::Invalid(id, value) => Show(Some((value, self.path(id).unwrap_or("")))),
+            FileEvent::Value(..) => Show(None),
+        }
     }
 
     /// Drains the inotify descriptor (to EAGAIN) and reports every value that changed.

@@ -26,6 +26,12 @@ pub struct FileMeta {
 
 pub trait Host {
     fn interface_exists(&self, name: &str) -> bool;
+    /// The name of an existing private-mode macvlan on interface `parent` with MAC `mac`:
+    /// a VMAC of an earlier run (or of the running daemon, on a reload), which keepalived
+    /// takes over under its name ("Found matching interface").
+    fn matching_vmac(&self, _parent: &str, _mac: [u8; 6]) -> Option<String> {
+        None
+    }
     /// The node name (`uname -n`).
     fn hostname(&self) -> String;
     fn user(&self, name: &str) -> Option<User>;
@@ -54,6 +60,8 @@ pub trait Host {
 #[derive(Debug, Default, Clone)]
 pub struct FakeHost {
     pub interfaces: Vec<String>,
+    /// Private-mode macvlans: (name, parent, MAC), for [`Host::matching_vmac`].
+    pub vmacs: Vec<(String, String, [u8; 6])>,
     pub hostname: String,
     pub users: HashMap<String, User>,
     pub groups: HashMap<String, u32>,
@@ -126,6 +134,12 @@ impl FakeHost {
 impl Host for FakeHost {
     fn interface_exists(&self, name: &str) -> bool {
         self.interfaces.iter().any(|i| i == name)
+    }
+    fn matching_vmac(&self, parent: &str, mac: [u8; 6]) -> Option<String> {
+        self.vmacs
+            .iter()
+            .find(|(_, p, m)| p == parent && *m == mac)
+            .map(|(n, _, _)| n.clone())
     }
     fn hostname(&self) -> String {
         self.hostname.clone()

@@ -67,6 +67,30 @@ impl Host for RealHost {
         exists
     }
 
+    fn matching_vmac(&self, parent: &str, mac: [u8; 6]) -> Option<String> {
+        use crate::net::nl::{link::MACVLAN_MODE_PRIVATE, Command, LinkKind};
+        let c = CString::new(parent).ok()?;
+        // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+        let parent = unsafe { libc::if_nametoindex(c.as_ptr()) };
+        if parent == 0 {
+            return None;
+        }
+        let mut found = None;
+        Command::open()
+            .ok()?
+            .dump_links(|l| {
+                if found.is_none()
+                    && l.parent == Some(parent)
+                    && l.kind == LinkKind::Macvlan(Some(MACVLAN_MODE_PRIVATE))
+                    && l.hw_addr.as_bytes() == mac
+                {
+                    found = Some(l.name.as_str().to_string());
+                }
+            })
+            .ok()?;
+        found
+    }
+
     fn hostname(&self) -> String {
         let mut buf = [0u8; 256];
         // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it.

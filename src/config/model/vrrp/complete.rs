@@ -845,9 +845,32 @@ fn resolve_vmac(
         return None;
     }
     let ipv6 = family == Family::V6;
-    let name = match &d.vmac.name {
-        Some(n) => n.clone(),
-        None => {
+    // keepalived first takes over an existing VMAC of this VRID and family on the same
+    // parent (a private-mode macvlan with the default virtual MAC): one left by a run that
+    // did not clean up, or its own on a reload. Making another would fail: two macvlans on
+    // a parent cannot share a MAC.
+    let p = vmac::VRRP_MAC_PREFIX;
+    let default_mac = [p[0], p[1], p[2], p[3], if ipv6 { 2 } else { 1 }, vrid];
+    let found = d
+        .iface
+        .as_deref()
+        .and_then(|parent| ctx.host.matching_vmac(parent, default_mac));
+    if let Some(f) = &found {
+        let at = d.at("use_vmac");
+        ctx.info(at, format!("({}) Found matching interface {f}", d.name));
+        if let Some(n) = d.vmac.name.as_ref().filter(|n| *n != f) {
+            let msg = format!(
+                "({}) vmac name mismatch {n} <=> {f}. changing to {f}.",
+                d.name
+            );
+            ctx.info(at, msg);
+        }
+        env.vmac_names.push(f.clone());
+    }
+    let name = match (found, &d.vmac.name) {
+        (Some(f), _) => f,
+        (None, Some(n)) => n.clone(),
+        (None, None) => {
             let host = ctx.host;
             let taken = &env.vmac_names;
             let n = vmac::generate_name(&env.global.vmac_prefix, vrid, ipv6, |n| {

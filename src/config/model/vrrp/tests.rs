@@ -512,6 +512,42 @@ fn use_vmac_names_and_addresses() {
     assert!(v.instances[2].vmac.as_ref().unwrap().xmit_base);
 }
 
+/// A VMAC left on the parent by an earlier run (a SIGKILL) or made by the running daemon (a
+/// reload) is taken over under its own name, as keepalived does: a second macvlan with the
+/// same MAC on the same parent cannot be brought up (EADDRINUSE), so a new name
+/// (`vrrp1.5`) would leave the instance in FAULT.
+#[test]
+fn an_existing_vmac_is_taken_over() {
+    let mut host = FakeHost::new();
+    host.interfaces.extend(["vrrp.5".into(), "vm6".into()]);
+    let v4 = [0, 0, 0x5e, 0, 1, 5];
+    host.vmacs.push(("vrrp.5".into(), "eth0".into(), v4));
+    host.vmacs
+        .push(("vm6".into(), "eth0".into(), [0, 0, 0x5e, 0, 2, 5]));
+    let l = load_text(
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n use_vmac\n virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n\
+         vrrp_instance B {\n interface eth0\n virtual_router_id 5\n use_vmac other6\n virtual_ipaddress {\n  fd00::1/64\n }\n}\n\
+         vrrp_instance C {\n interface eth0\n virtual_router_id 6\n use_vmac\n virtual_ipaddress {\n  10.0.0.2/24\n }\n}\n",
+        &host,
+    );
+    let v = vrrp(&l);
+    let names: Vec<&str> = v
+        .instances
+        .iter()
+        .map(|i| i.vmac.as_ref().unwrap().name.as_str())
+        .collect();
+    // C's VRID has no VMAC yet: a new one, under the usual name.
+    assert_eq!(names, ["vrrp.5", "vm6", "vrrp.6"]);
+    let infos: Vec<String> = messages(&l).into_iter().map(|(_, _, m)| m).collect();
+    for m in [
+        "(A) Found matching interface vrrp.5",
+        "(B) Found matching interface vm6",
+        "(B) vmac name mismatch other6 <=> vm6. changing to vm6.",
+    ] {
+        assert!(infos.iter().any(|i| i == m), "no {m:?} in {infos:?}");
+    }
+}
+
 #[test]
 fn trackers_definitions() {
     let l = load("track_file tf1 {\n file /tmp/tf1\n weight 5 reverse\n weight 6\n init_file 300 overwrite foo\n}\ntrack_file tf2 {\n weight\n}\nvrrp_track_process p1 {\n process sshd -D\n param_match partial\n weight 10 reverse\n quorum 3\n quorum_max 2\n delay 1.5\n}\nvrrp_track_process p2 {\n quorum 2\n}\n");

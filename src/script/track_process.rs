@@ -49,6 +49,11 @@ const EVENT_DATA: usize = NLMSG_HDR + CN_MSG_HDR + PROC_EVENT_HDR;
 const COMM_LEN: usize = 16;
 /// Receive buffer: one datagram at a time, far larger than any proc event.
 const RECV_BUF: usize = 4096;
+/// Without the proc connector (outside the initial network namespace the kernel refuses
+/// it), `/proc` is counted again this often. keepalived tracks nothing then.
+const RESCAN_EVERY: Duration = Duration::from_secs(1);
+/// Bytes of directory entries read from `/proc` at a time.
+const DENTS_BUF: usize = 32 * 1024;
 
 /// Start-up and run-time problems.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +233,9 @@ pub struct TrackProcesses {
     cmdline: Box<[u8]>,
     use_cmdline: bool,
     use_comm: bool,
+    /// Polling instead of the connector: when `/proc` is counted next.
+    next_scan: Option<Instant>,
+    dents: Box<[u8]>,
 }
 
 impl TrackProcesses {
@@ -256,6 +264,8 @@ impl TrackProcesses {
             trackers,
             recv: vec![0u8; RECV_BUF].into_boxed_slice(),
             cmdline: vec![0u8; longest + 2].into_boxed_slice(),
+            next_scan: None,
+            dents: vec![0u8; DENTS_BUF].into_boxed_slice(),
         };
         if t.trackers.is_empty() {
             return (t, None);
@@ -265,7 +275,10 @@ impl TrackProcesses {
                 t.sock = Some(fd);
                 None
             }
-            Err(e) => Some(ProcMsg::CannotMonitor(e)),
+            Err(e) => {
+                t.next_scan = Some(crate::event::now() + RESCAN_EVERY);
+                Some(ProcMsg::CannotMonitor(e))
+            }
         };
         t.scan();
         for tr in &mut t.trackers {
@@ -290,13 +303,21 @@ impl TrackProcesses {
         Some(t.pids.len())
     }
 
-    /// The next delay to end.
+    /// The next delay to end (or, without the connector, the next count of `/proc`).
     pub fn poll_at(&self) -> Option<Instant> {
-        self.trackers.iter().filter_map(|t| t.pending).min()
+        self.trackers
+            .iter()
+            .filter_map(|t| t.pending)
+            .chain(self.next_scan)
+            .min()
     }
 
-    /// Ends the delays that are due.
+    /// Ends the delays that are due; without the connector, counts `/proc` again when due.
     pub fn on_timeout(&mut self, now: Instant, mut f: impl FnMut(ProcessId, bool)) {
+        if self.next_scan.is_some_and(|t| t <= now) {
+            self.next_scan = Some(now + RESCAN_EVERY);
+            self.rescan(now, &mut f);
+        }
         for t in &mut self.trackers {
             if t.pending.is_some_and(|d| d <= now) {
                 t.pending = None;
@@ -326,14 +347,7 @@ impl TrackProcesses {
                 Ok(n) => n,
                 Err(Errno(libc::ENOBUFS)) => {
                     log(ProcMsg::Rescanned);
-                    for t in &mut self.trackers {
-                        t.pids.clear();
-                        t.overflow = false;
-                    }
-                    self.scan();
-                    for t in &mut self.trackers {
-                        t.settle(now, &mut f);
-                    }
+                    self.rescan(now, &mut f);
                     continue;
                 }
                 Err(_) => return,
@@ -450,43 +464,97 @@ impl TrackProcesses {
         }
     }
 
-    /// Counts the processes running now (`/proc`; zombies are skipped).
+    /// Counts everything again and reports what changed.
+    fn rescan(&mut self, now: Instant, f: &mut impl FnMut(ProcessId, bool)) {
+        for t in &mut self.trackers {
+            t.pids.clear();
+            t.overflow = false;
+        }
+        self.scan();
+        for t in &mut self.trackers {
+            t.settle(now, f);
+        }
+    }
+
+    /// Counts the processes running now (`/proc`; zombies are skipped). The directory is
+    /// read with getdents64 into a fixed buffer: no allocation.
     fn scan(&mut self) {
-        let Ok(dir) = std::fs::read_dir("/proc") else {
+        let Ok(dir) = os::open(c"/proc", libc::O_RDONLY | libc::O_DIRECTORY) else {
             return;
         };
-        for ent in dir.flatten() {
-            let name = ent.file_name();
-            let Some(pid) = name.to_str().and_then(|s| s.parse::<libc::pid_t>().ok()) else {
-                continue;
+        loop {
+            // SAFETY: the buffer is live and writable for its whole length.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_getdents64,
+                    dir.as_raw_fd(),
+                    self.dents.as_mut_ptr(),
+                    self.dents.len(),
+                )
             };
-            let mut stat = [0u8; 512];
-            let Some(n) = read_proc(pid, b"stat", &mut stat) else {
-                continue;
-            };
-            let stat = &stat[..n];
-            let (Some(open), Some(close)) = (
-                stat.iter().position(|&b| b == b'('),
-                stat.iter().rposition(|&b| b == b')'),
-            ) else {
-                continue;
-            };
-            if close < open || stat.get(close + 2) == Some(&b'Z') {
-                continue;
+            if n <= 0 {
+                return;
             }
-            let comm = &stat[open + 1..close];
-            let cmdline = if self.use_cmdline {
-                read_proc(pid, b"cmdline", &mut self.cmdline).map(|n| &self.cmdline[..n])
-            } else {
-                None
-            };
-            for t in &mut self.trackers {
-                if t.matches(Some(comm), cmdline) == Some(true) {
-                    t.add(pid);
+            let n = n as usize;
+            let mut at = 0;
+            while at + 19 < n {
+                // linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+                let reclen = usize::from(u16::from_ne_bytes([
+                    self.dents[at + 16],
+                    self.dents[at + 17],
+                ]));
+                if reclen == 0 || at + reclen > n {
+                    return;
+                }
+                let name = &self.dents[at + 19..at + reclen];
+                let name = name.split(|&b| b == 0).next().unwrap_or_default();
+                let pid = parse_pid(name);
+                at += reclen;
+                if let Some(pid) = pid {
+                    self.count_pid(pid);
                 }
             }
         }
     }
+
+    /// Counts process `pid` if it matches a tracker.
+    fn count_pid(&mut self, pid: libc::pid_t) {
+        let mut stat = [0u8; 512];
+        let Some(n) = read_proc(pid, b"stat", &mut stat) else {
+            return;
+        };
+        let stat = &stat[..n];
+        let (Some(open), Some(close)) = (
+            stat.iter().position(|&b| b == b'('),
+            stat.iter().rposition(|&b| b == b')'),
+        ) else {
+            return;
+        };
+        if close < open || stat.get(close + 2) == Some(&b'Z') {
+            return;
+        }
+        let comm = &stat[open + 1..close];
+        let cmdline = if self.use_cmdline {
+            read_proc(pid, b"cmdline", &mut self.cmdline).map(|n| &self.cmdline[..n])
+        } else {
+            None
+        };
+        for t in &mut self.trackers {
+            if t.matches(Some(comm), cmdline) == Some(true) {
+                t.add(pid);
+            }
+        }
+    }
+}
+
+/// A /proc entry's name as a pid (None for the other entries).
+fn parse_pid(name: &[u8]) -> Option<libc::pid_t> {
+    if name.is_empty() || name.len() > 10 || !name.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    name.iter().try_fold(0 as libc::pid_t, |n, &d| {
+        n.checked_mul(10)?.checked_add(libc::pid_t::from(d - b'0'))
+    })
 }
 
 /// A native-endian u32 at `at` (the caller checked the length).

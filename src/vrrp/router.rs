@@ -286,6 +286,23 @@ impl Router {
         find_iface(&self.ifaces, name)
     }
 
+    /// keepalived's STATS_CLEAR signal: every instance's counters back to zero.
+    pub fn clear_stats(&mut self) {
+        for inst in &mut self.fsm.insts {
+            inst.stats = Default::default();
+        }
+    }
+
+    /// The `vrrp_script`s, by `ScriptId`.
+    pub fn scripts(&self) -> &[Script] {
+        &self.scripts
+    }
+
+    /// How many interfaces the core knows (`IfaceId`s run from 0 to this).
+    pub fn interface_count(&self) -> usize {
+        self.ifaces.len()
+    }
+
     pub fn find_script(&self, name: &str) -> Option<ScriptId> {
         let k = self.scripts.iter().position(|s| &*s.name == name)?;
         Some(index(k, ScriptId))

@@ -176,6 +176,16 @@ impl Script {
         }
     }
 
+    /// keepalived's `result`, whether it has reported yet, and whether it is running now
+    /// (for the status dumps).
+    pub fn status(&self) -> (u32, bool, bool) {
+        (
+            self.result,
+            self.init == ScriptInit::Done,
+            self.run != Run::Idle,
+        )
+    }
+
     /// Whether it counts as good at start-up (before any run).
     pub(super) fn initially_ok(&self) -> bool {
         self.result >= self.rise

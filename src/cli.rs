@@ -394,11 +394,7 @@ pub fn main(argv: Vec<String>) -> i32 {
         Parsed::Exit(code) => return code,
     };
     if o.config_test.is_none() && !o.dump_conf {
-        let _ = writeln!(
-            err,
-            "{prog}: the VRRP and LVS runtime is not implemented yet; use -t to check a configuration or -d to dump it"
-        );
-        return 1;
+        return crate::runtime::run(&o, &argv);
     }
     let host = RealHost::default();
     let load = LoadOptions {

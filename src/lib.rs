@@ -11,6 +11,7 @@ pub mod event;
 pub mod limits;
 pub mod log;
 pub mod net;
+pub mod runtime;
 pub mod script;
 pub mod status;
 pub mod sys;

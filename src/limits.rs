@@ -98,6 +98,10 @@ pub const MAX_LOOP_FDS: usize = 4096;
 /// own buffer is smaller).
 pub const MAX_LOG_LINE: usize = 2048;
 
+/// Most network interfaces the daemon follows in its namespace (VRRP's own and any other);
+/// more are ignored and counted.
+pub const MAX_INTERFACES: usize = 1024;
+
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINE_LEN", MAX_LINE_LEN),
@@ -136,6 +140,7 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_GARP_QUEUE", MAX_GARP_QUEUE),
     ("MAX_LOOP_FDS", MAX_LOOP_FDS),
     ("MAX_LOG_LINE", MAX_LOG_LINE),
+    ("MAX_INTERFACES", MAX_INTERFACES),
 ];
 
 /// Bytes of the buffer netlink answers and events are read into: the kernel never sends a

@@ -1,0 +1,238 @@
+//! The daemon: keepalived's start-up, one poll loop, reload and stop, around the cores.
+//!
+//! ```text
+//!  run ─ load config ─ log ─ pidfiles ─ daemonize ─ VrrpSide::new ─ loop {
+//!        wait(min poll_at) → signals (TERM/INT stop, HUP reload, USR1/USR2/JSON dumps,
+//!        CHLD reap) → ready fds (adverts, netlink) → deadlines }
+//! ```
+//!
+//! `ifaces` follows the interfaces, `vrrp` executes what the VRRP core asks for.
+
+pub mod heap;
+mod ifaces;
+mod vrrp;
+
+use std::os::fd::BorrowedFd;
+
+use log::{error, info, warn};
+
+use crate::cli::Options;
+use crate::config::{self, Config, LoadOptions};
+use crate::daemon::{self, banner, PidFiles};
+use crate::event::{self, Interest, Loop, Signal, Token};
+use crate::limits;
+use crate::sys::RealHost;
+use crate::time::{Duration, Instant};
+
+pub use vrrp::{Source, VrrpSide};
+
+/// How long shutdown waits for STOP notifications and killed scripts at most.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+/// Reads the configuration. At start-up keepalived runs with what it could read; a reload
+/// (`strict`) is refused if anything would make `-t` fail.
+fn load(o: &Options, strict: bool) -> Result<Config, i32> {
+    let host = RealHost::default();
+    let opts = LoadOptions {
+        path: o.config_file.clone(),
+        config_id: o.config_id.clone(),
+        all_config: o.all_config,
+    };
+    let loaded = config::load(&opts, &host);
+    for m in loaded.messages() {
+        warn!("{m}");
+    }
+    let code = loaded.exit_code();
+    match loaded.config {
+        Some(c) if loaded.fatal.is_none() && !(strict && code != 0) => Ok(c),
+        _ => Err(code.max(1)),
+    }
+}
+
+/// Runs the daemon as the command line says; returns the exit status.
+pub fn run(o: &Options, argv: &[String]) -> i32 {
+    crate::log::init(crate::log::Options::from_cli(o));
+    let config = match load(o, false) {
+        Ok(c) => c,
+        Err(code) => {
+            error!("Stopping: the configuration has errors");
+            return code;
+        }
+    };
+    daemon::set_umask(daemon::umask(o, &config.global));
+    banner::starting(argv);
+    if !o.subsystems.vrrp {
+        error!("keepalived-rs: the LVS checkers are not implemented yet; run with -P for VRRP");
+        return 1;
+    }
+    if o.subsystems.check && !config.lvs.virtual_servers.is_empty() {
+        warn!("keepalived-rs: virtual_server blocks are ignored: LVS is not implemented yet");
+    }
+    let pids = PidFiles::names(o, config.global.use_pid_dir, None, o.subsystems);
+    if pids.already_running() {
+        return 0;
+    }
+    if !o.dont_fork {
+        if let Err(e) = daemon::detach::daemonize() {
+            error!("daemonize: {e}");
+            return 1;
+        }
+    }
+    let _pidfiles = match pids.create() {
+        Ok(g) => g,
+        Err(_) => return 1,
+    };
+    let code = match Daemon::new(o, config) {
+        Ok(mut d) => d.run(),
+        Err(e) => {
+            error!("{e}");
+            1
+        }
+    };
+    banner::stopped();
+    code
+}
+
+struct Daemon<'o> {
+    opts: &'o Options,
+    lp: Loop,
+    side: VrrpSide,
+    /// What each registered token is: `sources[token]`.
+    sources: Vec<Source>,
+    ready: Vec<Token>,
+    sd: Option<daemon::Notifier>,
+    /// Allocations when start-up (or the last reload) ended.
+    heap_base: u64,
+}
+
+impl<'o> Daemon<'o> {
+    fn new(opts: &'o Options, config: Config) -> Result<Daemon<'o>, String> {
+        let umask = daemon::umask(opts, &config.global);
+        let side = VrrpSide::new(config, opts.dont_release_vrrp, umask).map_err(|e| e.0)?;
+        let lp = Loop::new(limits::MAX_LOOP_FDS).map_err(|e| format!("event loop: {e}"))?;
+        let mut d = Daemon {
+            opts,
+            lp,
+            side,
+            sources: Vec::with_capacity(limits::MAX_LOOP_FDS),
+            ready: Vec::with_capacity(limits::MAX_LOOP_FDS),
+            sd: daemon::Notifier::from_env(),
+            heap_base: 0,
+        };
+        d.register()?;
+        Ok(d)
+    }
+
+    /// (Re)registers every descriptor of the VRRP side.
+    fn register(&mut self) -> Result<(), String> {
+        for k in 0..self.sources.len() {
+            self.lp.deregister(Token(k as u32));
+        }
+        self.sources.clear();
+        for (src, fd) in self.side.sources() {
+            let token = Token(self.sources.len() as u32);
+            // SAFETY: the VRRP side owns `fd` and keeps it open while it is registered: it
+            // is deregistered here before any reload or reopen replaces it.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+            self.lp
+                .register(fd, token, Interest::READABLE)
+                .map_err(|e| e.to_string())?;
+            self.sources.push(src);
+        }
+        Ok(())
+    }
+
+    fn run(&mut self) -> i32 {
+        let now = event::now();
+        self.side.start(now);
+        self.register_if_changed();
+        if let Some(sd) = &self.sd {
+            let _ = sd.ready();
+        }
+        let mut stop_by: Option<Instant> = None;
+        self.heap_base = heap::allocations();
+        loop {
+            let deadline = match (self.side.poll_at(), stop_by) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let (now, signals) = match self.lp.wait(deadline) {
+                Ok(r) => {
+                    self.ready.clear();
+                    self.ready.extend(r.events().map(|e| e.token));
+                    (r.now, r.signals)
+                }
+                Err(e) => {
+                    error!("event loop: {e}");
+                    return 1;
+                }
+            };
+            for s in signals.iter() {
+                match s {
+                    Signal::Term | Signal::Int if stop_by.is_none() => {
+                        if crate::log::detail() {
+                            let n = heap::allocations() - self.heap_base;
+                            info!(
+                                "Heap allocations in the event loop since start-up or reload: {n}"
+                            );
+                        }
+                        banner::stopping();
+                        if let Some(sd) = &self.sd {
+                            let _ = sd.stopping();
+                        }
+                        self.side.stop(now);
+                        stop_by = Some(now + STOP_WAIT);
+                    }
+                    Signal::Reload if stop_by.is_none() => self.reload(now),
+                    Signal::Child => self.side.on_child(now),
+                    Signal::Data | Signal::Stats | Signal::StatsClear | Signal::Json => {
+                        self.side.dump(now, s)
+                    }
+                    _ => {}
+                }
+            }
+            for k in 0..self.ready.len() {
+                let t = self.ready[k];
+                if let Some(&src) = self.sources.get(t.0 as usize) {
+                    self.side.on_ready(now, src);
+                }
+            }
+            self.side.on_timeout(now);
+            self.register_if_changed();
+            if let Some(by) = stop_by {
+                if !self.side.busy() || now >= by {
+                    self.side.finish();
+                    return 0;
+                }
+            }
+        }
+    }
+
+    fn register_if_changed(&mut self) {
+        if self.side.take_sources_changed() {
+            if let Err(e) = self.register() {
+                error!("event loop: {e}");
+            }
+        }
+    }
+
+    /// SIGHUP: the new configuration is read and checked first; with errors the running
+    /// one stays.
+    fn reload(&mut self, now: Instant) {
+        if let Some(sd) = &self.sd {
+            let _ = sd.reloading();
+        }
+        match load(self.opts, true) {
+            Ok(c) => {
+                self.side.reload(now, c);
+                self.register_if_changed();
+            }
+            Err(_) => error!("Reload: the new configuration has errors; keeping the running one"),
+        }
+        if let Some(sd) = &self.sd {
+            let _ = sd.ready();
+        }
+        // Reading a configuration allocates; the loop's count starts again after it.
+        self.heap_base = heap::allocations();
+    }
+}

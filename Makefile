@@ -46,10 +46,10 @@ test: lint unit-test system-test static-test
 unit-test:
 	$(CARGO) test --lib --bins
 
-# Integration tests: differential against Debian's keepalived in network namespaces, the
-# fuzzer, the dump round trip, limits, the language end to end.
+# Integration tests: the daemon against itself, Debian's keepalived and FRR's vrrpd in network
+# namespaces, the differential configuration tests, the fuzzers, the dump round trip, limits.
 system-test:
-	$(call apt,keepalived iproute2 coreutils)
+	$(call apt,keepalived iproute2 coreutils iputils-ping nftables tcpdump frr)
 	KA_REQUIRE_SYSTEM=1 FUZZ_CASES=$${FUZZ_CASES:-3000} $(CARGO) test --test '*'
 
 # The static binaries (x86_64 and aarch64 musl) check the shipped example configuration.
@@ -65,11 +65,10 @@ bench: build
 	$(CARGO) run -q --release --example vrrp_bench
 	tests/bench/vrrp_keepalived_cpu.sh
 
-# The main job. Until the VRRP runtime exists: check and dump the shipped example
-# configuration in a network namespace that has its interface.
+# The main job: a VRRP failover between two routers in network namespaces.
 demo: build
-	$(call apt,iproute2)
-	tests/demo/check_example.sh target/release/keepalived-rs $(EXAMPLE) --dump
+	$(call apt,iproute2 iputils-ping)
+	tests/demo/failover.sh target/release/keepalived-rs
 
 clean:
 	$(CARGO) clean

@@ -327,3 +327,314 @@ impl Drop for InNetns {
         }
     }
 }
+
+/// Which VRRP daemon a test runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Our binary.
+    Ours,
+    /// Debian's keepalived 2.2.7.
+    Keepalived,
+}
+
+/// A VRRP daemon (`-P -n -l -D`) running in namespace `ns`, its configuration, pid files
+/// and log in a scratch directory. Stopped on drop (TERM, then KILL after 5 s); only the
+/// pid it started is ever signalled.
+pub struct Vrrpd {
+    pub kind: Kind,
+    pub ns: String,
+    /// More command-line arguments (e.g. `-V`).
+    pub args: Vec<String>,
+    /// More environment (e.g. `NOTIFY_SOCKET`).
+    pub env: Vec<(String, String)>,
+    child: Option<std::process::Child>,
+    pub dir: PathBuf,
+}
+
+impl Vrrpd {
+    pub fn start(kind: Kind, ns: &str, conf: &str) -> Vrrpd {
+        Vrrpd::start_with(kind, ns, conf, &[], &[])
+    }
+
+    /// Like `start`, with more arguments and environment.
+    pub fn start_with(
+        kind: Kind,
+        ns: &str,
+        conf: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Vrrpd {
+        let dir = scratch_dir("vrrpd");
+        std::fs::write(dir.join("keepalived.conf"), conf).expect("write configuration");
+        let mut d = Vrrpd {
+            kind,
+            ns: ns.to_string(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            child: None,
+            dir,
+        };
+        d.restart();
+        d
+    }
+
+    fn path(&self, f: &str) -> String {
+        self.dir.join(f).to_string_lossy().into_owned()
+    }
+
+    /// Starts it (again) with the same configuration; the log is appended to.
+    pub fn restart(&mut self) {
+        self.stop(libc::SIGKILL);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("log"))
+            .expect("log file");
+        let bin = match self.kind {
+            Kind::Ours => env!("CARGO_BIN_EXE_keepalived-rs"),
+            Kind::Keepalived => "/usr/sbin/keepalived",
+        };
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns, bin, "-P", "-n", "-l", "-D"])
+            .args(["-f", &self.path("keepalived.conf")])
+            .args(["-p", &self.path("keepalived.pid")])
+            .args(["-r", &self.path("vrrp.pid")])
+            // Status dumps (keepalived.data, .stats, .json) go to $TMPDIR: its own directory.
+            .env("TMPDIR", &self.dir)
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start the daemon");
+        self.child = Some(child);
+    }
+
+    /// The pid of the daemon (`ip netns exec` execs it in place).
+    pub fn pid(&self) -> Option<i32> {
+        self.child.as_ref().map(|c| c.id() as i32)
+    }
+
+    /// Sends `sig` to the daemon.
+    pub fn signal(&self, sig: i32) {
+        if let Some(pid) = self.pid() {
+            // SAFETY: kill only signals; the pid is our own child, not yet reaped.
+            unsafe { libc::kill(pid, sig) };
+        }
+    }
+
+    /// Signals it and waits for it to end (KILL after 5 s); how long it took.
+    pub fn stop(&mut self, sig: i32) -> std::time::Duration {
+        use std::time::{Duration, Instant};
+        let start = Instant::now();
+        let Some(mut child) = self.child.take() else {
+            return Duration::ZERO;
+        };
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return Duration::ZERO;
+        }
+        // keepalived's VRRP process is a child of the one we started: a SIGKILL must reach
+        // it too (its pid file names it), as it would not outlive a killed keepalived.
+        let vrrp_child = std::fs::read_to_string(self.path("vrrp.pid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+            .filter(|&p| self.kind == Kind::Keepalived && sig == libc::SIGKILL && p > 0);
+        // SAFETY: as in `signal`.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        if let Some(p) = vrrp_child {
+            // SAFETY: kill only signals; the pid is the VRRP child of our keepalived.
+            unsafe { libc::kill(p, sig) };
+        }
+        let until = start + Duration::from_secs(5);
+        while Instant::now() < until && !matches!(child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let took = start.elapsed();
+        if !matches!(child.try_wait(), Ok(Some(_))) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        took
+    }
+
+    /// Still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    /// Stops ours with SIGTERM and returns the allocations its event loop made since
+    /// start-up or the last reload, as it logs them with `-D`.
+    pub fn loop_allocations(&mut self) -> u64 {
+        assert_eq!(self.kind, Kind::Ours);
+        self.stop(libc::SIGTERM);
+        let log = self.log();
+        let line = log
+            .lines()
+            .rev()
+            .find(|l| l.contains("Heap allocations in the event loop"))
+            .unwrap_or_else(|| panic!("no allocation count logged:\n{log}"));
+        line.rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a count")
+    }
+
+    /// Sends `sig` and returns the dump file `name` it writes (waits up to 3 s for it).
+    pub fn dump(&self, sig: i32, name: &str) -> String {
+        let path = self.dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        self.signal(sig);
+        let mut text = String::new();
+        wait_until(3.0, || {
+            text = std::fs::read_to_string(&path).unwrap_or_default();
+            !text.is_empty()
+        });
+        text
+    }
+
+    /// Rewrites the configuration (for a reload).
+    pub fn set_config(&self, conf: &str) {
+        std::fs::write(self.dir.join("keepalived.conf"), conf).expect("write configuration");
+    }
+}
+
+impl Drop for Vrrpd {
+    fn drop(&mut self) {
+        self.stop(libc::SIGTERM);
+        if std::thread::panicking() {
+            eprintln!("--- {:?} log in {}:\n{}", self.kind, self.ns, self.log());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// True when address `addr` (without prefix) is on an interface of namespace `ns`.
+pub fn has_addr(ns: &str, addr: &str) -> bool {
+    let out = sh(&["ip", "-n", ns, "-o", "addr", "show"]);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .any(|w| w.split('/').next() == Some(addr))
+}
+
+/// Polls `cond` every 10 ms until it holds (true) or `secs` pass (false).
+pub fn wait_until(secs: f64, mut cond: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+    loop {
+        if cond() {
+            return true;
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Namespaces `<tag>-<n>` with an `eth0` each, all on one bridge in a switch namespace
+/// (a LAN of any size); `10.<net>.0.<n+1>/24` on host n. Everything is deleted on drop.
+pub struct Lan {
+    pub hosts: Vec<String>,
+    switch: String,
+}
+
+impl Lan {
+    pub fn new(tag: &str, n: usize, net: u8) -> Lan {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let id = format!(
+            "{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let lan = Lan {
+            hosts: (0..n).map(|k| format!("ka-{tag}{k}-{id}")).collect(),
+            switch: format!("ka-{tag}sw-{id}"),
+        };
+        let must = |args: &[&str]| {
+            let out = sh(args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        must(&["ip", "netns", "add", &lan.switch]);
+        must(&[
+            "ip",
+            "-n",
+            &lan.switch,
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+        ]);
+        must(&["ip", "-n", &lan.switch, "link", "set", "br0", "up"]);
+        for (k, ns) in lan.hosts.iter().enumerate() {
+            must(&["ip", "netns", "add", ns]);
+            let dad = "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad";
+            must(&["ip", "netns", "exec", ns, "sh", "-c", dad]);
+            must(&["ip", "-n", ns, "link", "set", "lo", "up"]);
+            let port = format!("p{k}");
+            must(&[
+                "ip",
+                "-n",
+                &lan.switch,
+                "link",
+                "add",
+                &port,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                ns,
+            ]);
+            must(&[
+                "ip",
+                "-n",
+                &lan.switch,
+                "link",
+                "set",
+                &port,
+                "master",
+                "br0",
+                "up",
+            ]);
+            let addr = format!("10.{net}.0.{}/24", k + 1);
+            must(&["ip", "-n", ns, "addr", "add", &addr, "dev", "eth0"]);
+            must(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
+        }
+        lan
+    }
+
+    /// Runs `ip -n <host k> args`; a failure fails the test.
+    pub fn ip(&self, k: usize, args: &[&str]) {
+        let mut all = vec!["ip", "-n", &self.hosts[k]];
+        all.extend_from_slice(args);
+        let out = sh(&all);
+        assert!(
+            out.status.success(),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in self.hosts.iter().chain(std::iter::once(&self.switch)) {
+            let _ = sh(&["ip", "netns", "del", ns]);
+        }
+    }
+}

@@ -2,52 +2,16 @@
 //! test binary), a thousand iterations woken by deadlines, readable fds and signals (sent to
 //! this thread, which the loop blocked them in) leave the count at zero; so do log lines.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use keepalived_rs::runtime::heap::{self, Counting};
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use keepalived_rs::event::{now, Interest, Loop, Signal, Token};
 use keepalived_rs::time::Duration;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
-// on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static HEAP: Counting = Counting;
 
 #[test]
 fn wait_allocates_nothing() {
@@ -59,7 +23,7 @@ fn wait_allocates_nothing() {
     let mut buf = [0u8; 16];
     let (mut deadlines, mut reads, mut signals) = (0, 0, 0);
 
-    COUNTING.with(|c| c.set(true));
+    heap::start_counting();
     for i in 0..1000u32 {
         match i % 3 {
             0 => {
@@ -86,9 +50,9 @@ fn wait_allocates_nothing() {
             while (&b).read(&mut buf).is_ok_and(|n| n > 0) {}
         }
     }
-    COUNTING.with(|c| c.set(false));
+    let counted = heap::stop_counting();
 
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0);
+    assert_eq!(counted, 0);
     assert!(deadlines > 0 && reads > 0 && signals > 0);
 }
 
@@ -108,12 +72,12 @@ fn log_lines_allocate_nothing() {
     });
     log::info!("connects once");
     let mut buf = [0u8; 4096];
-    COUNTING.with(|c| c.set(true));
+    heap::start_counting();
     for i in 0..100 {
         log::info!("(VI_{i}) Entering MASTER STATE");
         let _ = server.recv(&mut buf);
     }
-    COUNTING.with(|c| c.set(false));
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0);
+    let counted = heap::stop_counting();
+    assert_eq!(counted, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }

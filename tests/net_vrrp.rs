@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use keepalived_rs::runtime::heap::{self, Counting};
 use std::net::IpAddr;
 use std::os::fd::RawFd;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
@@ -58,42 +55,8 @@ fn instance(prio: u8, body: &str) -> String {
     )
 }
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
-// on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static HEAP: Counting = Counting;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("address")
@@ -497,7 +460,7 @@ fn sending_and_receiving_allocate_nothing() {
     let fds: Vec<(SockId, RawFd)> = sb.fds().collect();
     let mut received = 0;
 
-    COUNTING.with(|c| c.set(true));
+    heap::start_counting();
     for n in 0..20u16 {
         for (k, (_, src)) in srcs.iter().enumerate() {
             let advert = SendAdvert {
@@ -543,13 +506,9 @@ fn sending_and_receiving_allocate_nothing() {
             }
         }
     }
-    COUNTING.with(|c| c.set(false));
+    let counted = heap::stop_counting();
 
-    assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed),
-        0,
-        "allocations on the hot paths"
-    );
+    assert_eq!(counted, 0, "allocations on the hot paths");
     assert!(received >= 38, "only {received} adverts arrived");
     assert!(
         garps >= 20 && pacer.queued() > 0,

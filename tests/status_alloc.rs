@@ -2,55 +2,18 @@
 //! with a counting global allocator (this file is its own test binary), the second and later
 //! renderings of each dump, for routers in every state, leave the count at zero.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::model::vrrp::Family;
 use keepalived_rs::config::model::Config;
 use keepalived_rs::config::{self, LoadOptions};
+use keepalived_rs::runtime::heap::{self, Counting};
 use keepalived_rs::status::{Dump, Status, Transitions, View};
 use keepalived_rs::time::Instant;
 use keepalived_rs::vrrp::action::Actions;
 use keepalived_rs::vrrp::router::Router;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
-// on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static HEAP: Counting = Counting;
 
 /// The configuration keepalived's captures were taken with, plus a v6 instance, scripts
 /// and tracking so that every kind of line is written.
@@ -163,11 +126,9 @@ fn rendering_again_allocates_nothing() {
             status.render(kind, &view);
         }
         for kind in kinds {
-            ALLOCATIONS.store(0, Ordering::Relaxed);
-            COUNTING.with(|c| c.set(true));
+            heap::start_counting();
             rendered += status.render(kind, &view).len();
-            COUNTING.with(|c| c.set(false));
-            let n = ALLOCATIONS.load(Ordering::Relaxed);
+            let n = heap::stop_counting();
             assert_eq!(n, 0, "{} at {until} µs", kind.file_name());
         }
         // Every kind of line was written.

@@ -6,10 +6,8 @@
 
 mod sim;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use keepalived_rs::runtime::heap::{self, Counting};
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use keepalived_rs::config::model::vrrp::Family;
 use keepalived_rs::time::Instant;
@@ -20,42 +18,8 @@ use keepalived_rs::vrrp::rx::Received;
 use keepalived_rs::vrrp::track::ScriptExit;
 use keepalived_rs::vrrp::tx::MAX_ADVERT_LEN;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if COUNTING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; counting has no effect
-// on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static HEAP: Counting = Counting;
 
 fn node(text: &str, last: u8) -> (Router, Actions) {
     let mut r = sim::load(text);
@@ -121,7 +85,7 @@ fn the_hot_paths_allocate_nothing_after_start_up() {
     let mut sent = 0;
     let mut masters = [0usize; 2];
 
-    COUNTING.with(|c| c.set(true));
+    heap::start_counting();
     let mut now = Instant::from_micros(0);
     let end = sim::secs(200.0);
     while now < end {
@@ -163,10 +127,18 @@ fn the_hot_paths_allocate_nothing_after_start_up() {
             }
         }
     }
-    COUNTING.with(|c| c.set(false));
-
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocations = heap::stop_counting();
     assert!(sent > 150, "only {sent} adverts exchanged");
     assert!(masters[0] > 0 && masters[1] > 0, "no failover: {masters:?}");
     assert_eq!(allocations, 0, "the VRRP core allocated after start-up");
+}
+
+/// The counter behind these assertions sees allocations (a zero above means something).
+#[test]
+fn the_counter_counts_this_threads_allocations() {
+    heap::start_counting();
+    let v = std::hint::black_box(vec![1u8; 64]);
+    drop(v);
+    assert!(heap::stop_counting() >= 1);
+    assert_eq!(heap::stop_counting(), 0, "stopped counting");
 }

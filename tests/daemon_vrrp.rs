@@ -14,6 +14,8 @@ struct Variant {
     v6: bool,
     unicast: bool,
     pass: bool,
+    /// IPsec AH instead of PASS.
+    ah: bool,
 }
 
 const V2: Variant = Variant {
@@ -22,6 +24,7 @@ const V2: Variant = Variant {
     v6: false,
     unicast: false,
     pass: false,
+    ah: false,
 };
 
 impl Variant {
@@ -53,7 +56,9 @@ impl Variant {
         } else {
             String::new()
         };
-        let auth = if self.pass {
+        let auth = if self.ah {
+            "authentication {\n auth_type AH\n auth_pass s3cret\n }"
+        } else if self.pass {
             "authentication {\n auth_type PASS\n auth_pass s3cret\n }"
         } else {
             ""
@@ -148,6 +153,38 @@ fn ours_with_ours_v2() {
 }
 
 #[test]
+fn ours_with_ours_v3() {
+    let v = Variant {
+        name: "v3",
+        version: 3,
+        ..V2
+    };
+    pair_life("oov3", Kind::Ours, Kind::Ours, v);
+}
+
+#[test]
+fn ours_with_ours_ipv6() {
+    let v = Variant {
+        name: "v3 IPv6",
+        version: 3,
+        v6: true,
+        ..V2
+    };
+    pair_life("oo6", Kind::Ours, Kind::Ours, v);
+}
+
+#[test]
+fn ours_with_ours_unicast_pass() {
+    let v = Variant {
+        name: "v2 unicast PASS",
+        unicast: true,
+        pass: true,
+        ..V2
+    };
+    pair_life("ooup", Kind::Ours, Kind::Ours, v);
+}
+
+#[test]
 fn ours_over_keepalived_v2() {
     pair_life("okv2", Kind::Ours, Kind::Keepalived, V2);
 }
@@ -219,6 +256,26 @@ fn keepalived_over_ours_unicast_pass() {
         ..V2
     };
     pair_life("koup", Kind::Keepalived, Kind::Ours, v);
+}
+
+#[test]
+fn ours_over_keepalived_ah() {
+    let v = Variant {
+        name: "v2 AH",
+        ah: true,
+        ..V2
+    };
+    pair_life("okah", Kind::Ours, Kind::Keepalived, v);
+}
+
+#[test]
+fn keepalived_over_ours_ah() {
+    let v = Variant {
+        name: "v2 AH",
+        ah: true,
+        ..V2
+    };
+    pair_life("koah", Kind::Keepalived, Kind::Ours, v);
 }
 
 /// A peer with the wrong password is not heard: both become MASTER.

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::Instant;
 
 use common::{has_addr, scratch_dir, system_ready, wait_until, Kind, Lan, Vrrpd};
@@ -639,5 +640,79 @@ fn a_tracked_process_holds_the_instance_in_fault_while_it_is_missing() {
     // Counting /proc again every second (no proc connector in a network namespace)
     // allocates nothing either.
     assert_eq!(a.loop_allocations(), 0, "process tracking allocated");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_hung_script_is_killed_at_its_timeout_and_counts_as_failed() {
+    if !ready() {
+        return;
+    }
+    let lan = Lan::new("hung", 1, 102);
+    let vip = "10.102.0.100";
+    let script = "vrrp_script hang {\n script \"/bin/sleep 100\"\n interval 2\n timeout 1\n fall 1\n rise 1\n}\n";
+    let a = config(&[
+        script.to_string(),
+        instance("VI_1", 51, 150, vip, "track_script {\n hang\n }"),
+    ]);
+    let d = start(&lan, 0, &a);
+    assert!(
+        wait_until(6.0, || d.log().contains("VRRP_Script(hang) timed_out")),
+        "{}",
+        d.log()
+    );
+    assert!(
+        !has_addr(&lan.hosts[0], vip),
+        "a failing weight-0 script means FAULT"
+    );
+    // The loop went on: its children are the scripts it is running now, never a pile of
+    // hung ones (each run is killed before the next).
+    let pid = d.pid().expect("running");
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    assert!(
+        children.split_whitespace().count() <= 1,
+        "hung scripts pile up: {children}"
+    );
+}
+
+#[test]
+fn notify_fifo_lines_as_keepalived_writes_them() {
+    if !ready() {
+        return;
+    }
+    let lan = Lan::new("fifo", 1, 103);
+    let dir = scratch_dir("fifo");
+    let fifo = dir.join("notify.fifo");
+    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Read end first, nonblocking, so the daemon's writes always land.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .expect("open fifo");
+    let text = config(&[instance("VI_1", 51, 150, "10.103.0.100", "")]).replace(
+        "script_user root\n",
+        &format!("script_user root\n notify_fifo {}\n", fifo.display()),
+    );
+    let mut d = start(&lan, 0, &text);
+    let mut got = String::new();
+    let ok = wait_until(8.0, || {
+        let mut buf = [0u8; 4096];
+        if let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        got.contains("INSTANCE \"VI_1\" MASTER 150\n")
+    });
+    assert!(ok, "FIFO lines: {got:?}");
+    assert!(got.starts_with("INSTANCE \"VI_1\" BACKUP 150\n"), "{got:?}");
+    d.stop(libc::SIGTERM);
+    let mut buf = [0u8; 4096];
+    if let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(got.ends_with("INSTANCE \"VI_1\" STOP 150\n"), "{got:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

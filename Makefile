@@ -60,10 +60,11 @@ static-test:
 	tests/demo/check_example.sh "qemu-aarch64-static target/aarch64-unknown-linux-musl/release/keepalived-rs" $(EXAMPLE)
 
 bench: build
-	$(call apt,keepalived hyperfine iproute2)
+	$(call apt,keepalived hyperfine iproute2 coreutils)
 	tests/bench/config_test.sh target/release/keepalived-rs
 	$(CARGO) run -q --release --example vrrp_bench
 	tests/bench/vrrp_keepalived_cpu.sh
+	tests/bench/daemon_bench.sh target/release/keepalived-rs
 
 # The main job: a VRRP failover between two routers in network namespaces.
 demo: build

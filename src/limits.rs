@@ -91,7 +91,7 @@ pub const VRRP_ACTIONS_BASE: usize = 64;
 /// and not sent.
 pub const MAX_GARP_QUEUE: usize = 16_384;
 
-/// Most file descriptors the poll loop watches besides its own signalfd and timerfd
+/// Most file descriptors the poll loop watches besides its own signalfd
 /// (sockets, netlink, script pipes, inotify ...); the runtime sizes the loop at start-up.
 pub const MAX_LOOP_FDS: usize = 4096;
 /// Longest log line, in bytes, before the syslog header; longer lines are cut (keepalived's

@@ -1,6 +1,5 @@
-//! The daemon's clocks. `now()` is the only reader of CLOCK_MONOTONIC: every `time::Instant`
-//! the cores see comes from here, and the loop's timerfd runs on the same clock, so an
-//! `Instant` is also an absolute timerfd deadline.
+//! The daemon's clocks. `now()` is the only reader of CLOCK_MONOTONIC the cores' `Instant`s
+//! come from; the loop's ppoll timeout is measured on the same clock, in nanoseconds.
 
 use std::io;
 
@@ -52,13 +51,19 @@ fn read(clock: libc::clockid_t) -> io::Result<libc::timespec> {
     }
 }
 
-/// The absolute CLOCK_MONOTONIC time of `at`, for timerfd_settime. Zero would disarm the
-/// timer, so the earliest instant is 1 µs.
-pub(super) fn timespec(at: Instant) -> libc::timespec {
-    let us = at.as_micros().max(1);
+/// The time from now until `at`, in nanoseconds (zero once it has passed), for ppoll's
+/// timeout: measured against a fresh nanosecond reading, so the wait never ends before `at`.
+pub(super) fn until(at: Instant) -> libc::timespec {
+    let now_ns = read(libc::CLOCK_MONOTONIC).map_or(0, |ts| {
+        let s = u128::try_from(ts.tv_sec).unwrap_or(0);
+        let ns = u128::try_from(ts.tv_nsec).unwrap_or(0);
+        s * 1_000_000_000 + ns
+    });
+    let at_ns = u128::from(at.as_micros()) * 1_000;
+    let left = at_ns.saturating_sub(now_ns);
     libc::timespec {
-        tv_sec: libc::time_t::try_from(us / 1_000_000).unwrap_or(libc::time_t::MAX),
-        tv_nsec: ((us % 1_000_000) * 1_000) as libc::c_long,
+        tv_sec: libc::time_t::try_from(left / 1_000_000_000).unwrap_or(libc::time_t::MAX),
+        tv_nsec: (left % 1_000_000_000) as libc::c_long,
     }
 }
 
@@ -79,9 +84,11 @@ mod tests {
     }
 
     #[test]
-    fn deadlines_convert_to_absolute_timespecs() {
-        let ts = timespec(Instant::from_micros(2_500_001));
-        assert_eq!((ts.tv_sec, ts.tv_nsec), (2, 500_001_000));
-        assert_eq!(timespec(Instant::from_micros(0)).tv_nsec, 1_000);
+    fn the_wait_is_what_is_left_until_the_deadline() {
+        let past = until(Instant::from_micros(1));
+        assert_eq!((past.tv_sec, past.tv_nsec), (0, 0));
+        let t = until(now() + crate::time::Duration::from_micros(2_500_000));
+        let ns = i128::from(t.tv_sec) * 1_000_000_000 + i128::from(t.tv_nsec);
+        assert!(ns > 2_400_000_000 && ns <= 2_500_000_000, "{ns}");
     }
 }

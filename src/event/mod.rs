@@ -1,21 +1,22 @@
 //! The daemon's one poll loop: `ppoll` over a fixed set of file descriptors, a signalfd for
-//! the signals keepalived handles and a timerfd for the earliest deadline of the cores.
+//! the signals keepalived handles, and the earliest deadline of the cores as ppoll's timeout.
 //!
 //! ```text
 //!  runtime ── register(fd, Token) ──▶ Loop ── wait(poll_at) ──▶ Ready { now, signals,
 //!                                      │                              deadline_passed,
-//!                                      └ signalfd, timerfd, fds       events(): Token, readiness }
+//!                                      └ signalfd, fds                events(): Token, readiness }
 //! ```
 //!
-//! One `wait` is one iteration: it arms the timerfd (only when the deadline changed), blocks
-//! in `ppoll` (EINTR retried), drains the signalfd and the timerfd, reads the clock once and
+//! One `wait` is one iteration: it blocks in `ppoll` until an fd is ready, a signal comes or
+//! the deadline passes (a nanosecond timeout measured just before, with the thread's timer
+//! slack set to 1 ns: no millisecond rounding, no 50 µs slack, and no timerfd to re-arm and
+//! read on every wake-up), EINTR retried; drains the signalfd, reads the clock once and
 //! reports. Nothing allocates after `Loop::new`: the fd table is sized there. The caller
 //! drains each readable fd to EAGAIN; the loop only says which ones are ready.
 
 mod clock;
 mod fd;
 mod signals;
-mod timer;
 
 use std::fmt;
 use std::io;
@@ -27,7 +28,6 @@ pub use signals::{unblock_all, Signal, Signals, SIGJSON, SIGSTATS_CLEAR};
 use crate::limits;
 use crate::time::Instant;
 use signals::SignalFd;
-use timer::TimerFd;
 
 /// The caller's name for a registered fd (the runtime encodes what it is and its index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,13 +99,12 @@ impl fmt::Display for Full {
     }
 }
 
-/// Slots 0 and 1 of the pollfd table are the signalfd and the timerfd.
-const OWN: usize = 2;
+/// Slot 0 of the pollfd table is the signalfd.
+const OWN: usize = 1;
 
 #[derive(Debug)]
 pub struct Loop {
     signals: SignalFd,
-    timer: TimerFd,
     /// Own fds first, then the registered ones; never grows past its capacity.
     pollfds: Vec<libc::pollfd>,
     tokens: Vec<Token>,
@@ -120,7 +119,7 @@ fn pollfd(fd: i32, events: libc::c_short) -> libc::pollfd {
 }
 
 impl Loop {
-    /// Blocks the daemon's signals in the calling thread, opens the signalfd and timerfd and
+    /// Blocks the daemon's signals in the calling thread, opens the signalfd and
     /// sizes the table for `capacity` registered fds (at most `limits::MAX_LOOP_FDS`).
     pub fn new(capacity: usize) -> io::Result<Loop> {
         if capacity > limits::MAX_LOOP_FDS {
@@ -130,13 +129,13 @@ impl Loop {
             ));
         }
         let signals = SignalFd::new()?;
-        let timer = TimerFd::new()?;
+        // ppoll's timeout is an hrtimer: without this the kernel may add the default 50 µs
+        // of slack to every deadline. SAFETY: prctl with integer arguments only.
+        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
         let mut pollfds = Vec::with_capacity(OWN + capacity);
         pollfds.push(pollfd(signals.raw(), libc::POLLIN));
-        pollfds.push(pollfd(timer.raw(), libc::POLLIN));
         Ok(Loop {
             signals,
-            timer,
             pollfds,
             tokens: Vec::with_capacity(capacity),
         })
@@ -184,18 +183,22 @@ impl Loop {
     /// Blocks until a registered fd is ready, a signal arrives or `deadline` (absolute,
     /// CLOCK_MONOTONIC) passes.
     pub fn wait(&mut self, deadline: Option<Instant>) -> io::Result<Ready<'_>> {
-        self.timer.arm(deadline)?;
         for p in &mut self.pollfds {
             p.revents = 0;
         }
         loop {
-            // SAFETY: the pointer and length describe the initialised pollfd table; a null
-            // timeout blocks (the timerfd is the timeout) and a null mask keeps ours.
+            // Measured again after an EINTR: the timeout is what is left.
+            let timeout = deadline.map(clock::until);
+            let timeout_ptr = timeout
+                .as_ref()
+                .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            // SAFETY: the pointer and length describe the initialised pollfd table; the
+            // timeout is null (block) or a live timespec; a null mask keeps ours.
             let r = unsafe {
                 libc::ppoll(
                     self.pollfds.as_mut_ptr(),
                     self.pollfds.len() as libc::nfds_t,
-                    std::ptr::null(),
+                    timeout_ptr,
                     std::ptr::null(),
                 )
             };
@@ -210,9 +213,6 @@ impl Loop {
         let mut signals = Signals::default();
         if self.pollfds[0].revents != 0 {
             self.signals.drain(&mut signals)?;
-        }
-        if self.pollfds[1].revents != 0 {
-            self.timer.clear()?;
         }
         let now = now();
         Ok(Ready {

@@ -458,6 +458,21 @@ impl Vrrpd {
             let _ = child.kill();
             let _ = child.wait();
         }
+        // The killed VRRP child is reaped by init, not by us: wait until it is gone, or a
+        // restarted keepalived would find it alive in the pid file and refuse to start.
+        if let Some(p) = vrrp_child {
+            let gone = || {
+                std::fs::read_to_string(format!("/proc/{p}/stat")).map_or(true, |s| {
+                    s.rsplit(')')
+                        .next()
+                        .is_some_and(|r| r.trim_start().starts_with('Z'))
+                })
+            };
+            let until = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < until && !gone() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         took
     }
 

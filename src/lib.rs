@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod event;
+pub mod ipvs;
 pub mod limits;
 pub mod log;
 pub mod net;

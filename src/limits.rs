@@ -102,6 +102,13 @@ pub const MAX_LOG_LINE: usize = 2048;
 /// more are ignored and counted.
 pub const MAX_INTERFACES: usize = 1024;
 
+/// Most IPVS services the daemon programs: every `virtual_server`, every address of a
+/// `virtual_server_group` range and every group fwmark, over the whole configuration.
+pub const MAX_IPVS_SERVICES: usize = 65_536;
+/// Most IPVS destinations the daemon programs: each service's real servers and sorry server,
+/// over all services (a group's real servers count once per address of the group).
+pub const MAX_IPVS_DESTS: usize = 262_144;
+
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
     ("MAX_LINE_LEN", MAX_LINE_LEN),
@@ -141,6 +148,8 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_LOOP_FDS", MAX_LOOP_FDS),
     ("MAX_LOG_LINE", MAX_LOG_LINE),
     ("MAX_INTERFACES", MAX_INTERFACES),
+    ("MAX_IPVS_SERVICES", MAX_IPVS_SERVICES),
+    ("MAX_IPVS_DESTS", MAX_IPVS_DESTS),
 ];
 
 /// Bytes of the buffer netlink answers and events are read into: the kernel never sends a

@@ -14,5 +14,6 @@
 mod fd;
 pub mod garp;
 pub mod ifinfo;
+pub mod ipvs;
 pub mod nl;
 pub mod vrrp_sock;

@@ -555,6 +555,3 @@ pub fn parse_dest(msg: &Message<'_>, af: u16) -> Result<Dest, ParseError> {
         },
     })
 }
-
-#[cfg(test)]
-mod tests;

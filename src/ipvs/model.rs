@@ -372,9 +372,9 @@ impl Table {
 
     /// Orders both lists by key and drops repeated keys (the first kept). No allocation.
     pub fn sort(&mut self) {
-        self.services.sort_by_key(|s| s.key);
+        self.services.sort_unstable_by_key(|s| s.key);
         self.services.dedup_by_key(|s| s.key);
-        self.dests.sort_by_key(|d| (d.service, d.dest.key));
+        self.dests.sort_unstable_by_key(|d| (d.service, d.dest.key));
         self.dests.dedup_by_key(|d| (d.service, d.dest.key));
     }
 

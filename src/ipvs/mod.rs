@@ -11,7 +11,21 @@
 //!   sends, encoded into a caller's buffer, and the dump replies parsed back into the
 //!   model's types.
 //!
-//! `net::ipvs` owns the socket and executes the ops.
+//! `net::ipvs` owns the socket, dumps the kernel's table and executes the ops.
+//!
+//! How the runtime drives it:
+//!
+//! - start: `Model::new`, `Ipvs::open` (a kernel without IPVS: one error line, VRRP goes
+//!   on), `Ipvs::dump` into a table, `diff(desired, kernel, Scope::DesiredServices)`:
+//!   services that are not ours stay; ours get exactly the desired destinations;
+//! - checker verdict: `fill_vs` before, `set_alive` / `set_weight`, `fill_vs` after,
+//!   `diff(after, before, Scope::Owned)` — one virtual server's ops, no allocation;
+//! - reload: a new `Model`, `adopt(old)`, `diff(new.fill, old.fill, Scope::Owned)`: only
+//!   what changed;
+//! - stop (without `-I`): `remove_all(old.fill)`.
+//!
+//! Ops that fail are logged with what was being done; the next reconcile (the kernel's
+//! table dumped again) retries them.
 
 pub mod genl;
 pub mod model;

@@ -453,9 +453,28 @@ pub enum QuorumChange {
     },
 }
 
+/// What identifies a virtual server across a reload (keepalived's `vs_iseq`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VsIdent {
+    Addr {
+        protocol: u16,
+        addr: IpAddr,
+        port: u16,
+    },
+    Fwmark {
+        af: u16,
+        mark: u32,
+    },
+    Group {
+        name: String,
+        seq: u16,
+    },
+}
+
 /// One virtual server: its services, servers and quorum state.
 #[derive(Clone, Debug)]
 pub struct Vs {
+    pub ident: VsIdent,
     pub attrs_v4: ServiceAttrs,
     pub attrs_v6: ServiceAttrs,
     /// Its services in `Model::services`.
@@ -578,7 +597,23 @@ impl Model {
             if m.dest_count > limits::MAX_IPVS_DESTS {
                 return Err(Error::TooMany("MAX_IPVS_DESTS", m.dest_count));
             }
+            let ident = match &vs.service {
+                CfgService::Addr { ip, port } => VsIdent::Addr {
+                    protocol: vs.protocol.map_or(0, |p| p.number()),
+                    addr: *ip,
+                    port: *port,
+                },
+                CfgService::Fwmark(mark) => VsIdent::Fwmark {
+                    af: vs.family.map_or(AF_INET, af_word),
+                    mark: *mark,
+                },
+                CfgService::Group { name, seq } => VsIdent::Group {
+                    name: name.clone(),
+                    seq: *seq,
+                },
+            };
             let mut v = Vs {
+                ident,
                 attrs_v4: service_attrs(vs, AF_INET, false)?,
                 attrs_v6: service_attrs(vs, AF_INET6, false)?,
                 services: start..m.services.len(),
@@ -688,6 +723,39 @@ impl Model {
         }
         s.effective_weight = effective_weight;
         vs.update_quorum()
+    }
+
+    /// After a reload: takes over the state the old model learned, as keepalived's
+    /// `clear_diff_services` does. A virtual server found in `old` (same address, fwmark
+    /// or group) keeps its quorum state; its real servers found there (same address and
+    /// port) keep their checker verdict and their dynamic weight offset (the new
+    /// configured weight plus what MISC_CHECK / FILE_CHECK had added to the old one). The
+    /// quorum is then evaluated again, as keepalived does at start. Returns the quorum
+    /// changes this causes, by virtual server.
+    pub fn adopt(&mut self, old: &Model, changes: &mut Vec<(VsId, QuorumChange)>) {
+        for (i, vs) in self.vss.iter_mut().enumerate() {
+            let Some(o) = old.vss.iter().find(|o| o.ident == vs.ident) else {
+                continue;
+            };
+            vs.quorum_up = o.quorum_up;
+            for r in &mut vs.real_servers {
+                let Some(p) = o
+                    .real_servers
+                    .iter()
+                    .find(|p| p.addr == r.addr && p.port == r.port)
+                else {
+                    continue;
+                };
+                r.alive = p.alive;
+                let offset = p.effective_weight - i64::from(p.weight);
+                r.effective_weight = i64::from(r.weight) + offset;
+            }
+            if let Some(c) = vs.update_quorum() {
+                if let Ok(id) = u16::try_from(i) {
+                    changes.push((VsId(id), c));
+                }
+            }
+        }
     }
 
     /// The desired table of every virtual server, sorted. `out` is cleared first.

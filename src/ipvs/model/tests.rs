@@ -422,3 +422,66 @@ fn names_longer_than_the_kernel_takes_are_refused() {
         Some("wlc".into())
     );
 }
+
+#[test]
+fn a_reload_keeps_checker_verdicts_and_dynamic_weights() {
+    let mut old = model(QUORUM);
+    old.set_alive(rs(0, 0), false);
+    old.set_weight(rs(0, 1), 5);
+    let mut new = model(&QUORUM.replace("weight 3\n    inhibit", "weight 4\n    inhibit"));
+    let mut changes = Vec::new();
+    new.adopt(&old, &mut changes);
+    assert!(changes.is_empty());
+    let key = tcp("10.0.0.1", 80);
+    // The failed server stays out; the other keeps its +2 over its new weight of 4.
+    assert_eq!(dests(&table(&new), &key), [(ip("192.168.0.3"), 80, 6)]);
+    let mut ops = Ops::with_capacity(8);
+    diff(&table(&new), &table(&old), Scope::Owned, &mut ops);
+    assert_eq!(ops.len(), 1);
+    assert!(matches!(ops.as_slice()[0], Op::SetDest(_, d) if d.attrs.weight == 6));
+}
+
+#[test]
+fn ipv6_ranges_walk_the_last_16_bits_and_group_fwmarks_take_their_family() {
+    let m = model(
+        "
+virtual_server_group G6 {
+  2001:db8::a-c 443
+  fwmark 9 inet6
+}
+virtual_server group G6 {
+  lb_algo lc
+  lb_kind NAT
+  protocol TCP
+  real_server 2001:db8:1::2 8443 {
+  }
+}
+",
+    );
+    assert_eq!(
+        m.services_of(VsId(0)),
+        [
+            tcp("2001:db8::a", 443),
+            tcp("2001:db8::b", 443),
+            tcp("2001:db8::c", 443),
+            ServiceKey::Fwmark {
+                af: AF_INET6,
+                mark: 9
+            },
+        ]
+    );
+    let t = table(&m);
+    let s = t.service(&tcp("2001:db8::b", 443)).expect("service");
+    assert_eq!(s.attrs.netmask, Netmask::v6(128));
+    // NAT keeps the real server's own port on every service of the group.
+    assert_eq!(
+        dests(
+            &t,
+            &ServiceKey::Fwmark {
+                af: AF_INET6,
+                mark: 9
+            }
+        ),
+        [(ip("2001:db8:1::2"), 8443, 1)]
+    );
+}

@@ -370,7 +370,8 @@ impl Table {
         Ok(())
     }
 
-    /// Orders both lists by key and drops repeated keys (the first kept). No allocation.
+    /// Orders both lists by key and keeps one entry of each key (two virtual servers
+    /// naming the same service share it, as in the kernel). In place: no allocation.
     pub fn sort(&mut self) {
         self.services.sort_unstable_by_key(|s| s.key);
         self.services.dedup_by_key(|s| s.key);

@@ -485,3 +485,23 @@ virtual_server group G6 {
         [(ip("2001:db8:1::2"), 8443, 1)]
     );
 }
+
+#[test]
+fn more_services_than_the_limit_is_an_error_naming_it() {
+    let mut text = String::new();
+    for g in 0..3 {
+        text += &format!(
+            "virtual_server_group G{g} {{\n  10.{g}.0.0/17 80\n}}\n\
+             virtual_server group G{g} {{\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  \
+             real_server 192.168.0.2 80 {{\n  }}\n}}\n"
+        );
+    }
+    let l = load_text(&text, &FakeHost::new());
+    let c = l.config.expect("configuration loads");
+    match Model::new(&c.lvs) {
+        Err(e @ Error::TooMany("MAX_IPVS_SERVICES", _)) => {
+            assert!(e.to_string().contains("MAX_IPVS_SERVICES"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

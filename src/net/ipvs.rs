@@ -7,11 +7,10 @@
 //! socket opens and reused, so requests and dumps allocate nothing.
 
 use std::fmt;
-use std::mem;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use super::fd;
 use super::nl::msg::{Message, Messages, NLMSG_DONE, NLMSG_ERROR, NLMSG_OVERRUN, NLM_F_DUMP_INTR};
+use super::nl::socket::Socket;
 use super::nl::{self, Strerror};
 use crate::ipvs::genl;
 use crate::ipvs::model::{Service, ServiceKey, Table};
@@ -68,31 +67,10 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-fn last_errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
-}
-
-fn sys(call: &'static str) -> nl::Error {
-    nl::Error::Sys {
-        call,
-        errno: last_errno(),
-    }
-}
-
-fn kernel_addr() -> libc::sockaddr_nl {
-    // SAFETY: sockaddr_nl is plain data; all zeroes is the kernel's address.
-    let mut sa: libc::sockaddr_nl = unsafe { mem::zeroed() };
-    sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-    sa
-}
-
 /// The IPVS socket.
 pub struct Ipvs {
-    fd: OwnedFd,
+    sock: Socket,
     family: u16,
-    seq: u32,
     tx: Box<[u8]>,
     rx: Box<[u8]>,
 }
@@ -100,32 +78,10 @@ pub struct Ipvs {
 impl Ipvs {
     /// Opens a generic netlink socket and resolves the IPVS family.
     pub fn open() -> Result<Ipvs, Error> {
-        let fd =
-            fd::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_GENERIC).map_err(|e| {
-                nl::Error::Sys {
-                    call: "socket",
-                    errno: e.raw_os_error().unwrap_or(libc::EIO),
-                }
-            })?;
-        let sa = kernel_addr();
-        // SAFETY: sa is a valid sockaddr_nl of the length given.
-        let rc = unsafe {
-            libc::bind(
-                fd.as_raw_fd(),
-                (&sa as *const libc::sockaddr_nl).cast(),
-                mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-            )
-        };
-        if rc < 0 {
-            return Err(sys("bind").into());
-        }
-        let seq = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_secs() as u32);
+        let sock = Socket::open(libc::NETLINK_GENERIC)?;
         let mut s = Ipvs {
-            fd,
+            sock,
             family: 0,
-            seq,
             tx: vec![0; limits::NL_SEND_BUFFER].into_boxed_slice(),
             rx: vec![0; limits::NL_RECV_BUFFER].into_boxed_slice(),
         };
@@ -155,8 +111,7 @@ impl Ipvs {
     }
 
     fn next_seq(&mut self) -> u32 {
-        self.seq = self.seq.wrapping_add(1);
-        self.seq
+        self.sock.next_seq()
     }
 
     /// Executes one op, forgiving what keepalived forgives: adding what exists, deleting
@@ -265,80 +220,16 @@ impl Ipvs {
     }
 
     fn send(&self, len: usize) -> Result<(), Error> {
-        let sa = kernel_addr();
-        let bytes = &self.tx[..len];
-        loop {
-            // SAFETY: bytes and sa are valid for the lengths given.
-            let n = unsafe {
-                libc::sendto(
-                    self.fd.as_raw_fd(),
-                    bytes.as_ptr().cast(),
-                    bytes.len(),
-                    0,
-                    (&sa as *const libc::sockaddr_nl).cast(),
-                    mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-                )
-            };
-            if n >= 0 {
-                return Ok(());
-            }
-            if last_errno() != libc::EINTR {
-                return Err(sys("sendto").into());
-            }
-        }
+        Ok(self.sock.send(&self.tx[..len])?)
     }
 
     /// Receives one datagram; None when nothing is queued.
     fn recv(&mut self) -> Result<Option<usize>, Error> {
-        loop {
-            let mut sa = kernel_addr();
-            let mut sa_len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-            // SAFETY: rx, sa and sa_len are valid and writable for the lengths given.
-            let n = unsafe {
-                libc::recvfrom(
-                    self.fd.as_raw_fd(),
-                    self.rx.as_mut_ptr().cast(),
-                    self.rx.len(),
-                    libc::MSG_TRUNC,
-                    (&mut sa as *mut libc::sockaddr_nl).cast(),
-                    &mut sa_len,
-                )
-            };
-            if n < 0 {
-                match last_errno() {
-                    libc::EINTR => continue,
-                    libc::EAGAIN => return Ok(None),
-                    libc::ENOBUFS => return Err(nl::Error::Overrun.into()),
-                    _ => return Err(sys("recvfrom").into()),
-                }
-            }
-            let n = n as usize;
-            if n > self.rx.len() {
-                return Err(nl::ParseError("datagram larger than the receive buffer").into());
-            }
-            if sa.nl_pid != 0 {
-                continue;
-            }
-            return Ok(Some(n));
-        }
+        Ok(self.sock.recv(&mut self.rx)?)
     }
 
     fn wait(&self) -> Result<bool, Error> {
-        let mut p = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        loop {
-            // SAFETY: p is one valid pollfd.
-            let rc = unsafe { libc::poll(&mut p, 1, ANSWER_TIMEOUT_MS) };
-            if rc >= 0 {
-                return Ok(rc > 0);
-            }
-            if last_errno() != libc::EINTR {
-                return Err(sys("poll").into());
-            }
-        }
+        Ok(self.sock.wait(ANSWER_TIMEOUT_MS)?)
     }
 
     /// Reads the answer to `seq` to its end (an acknowledgement, an error or a dump's
@@ -412,12 +303,12 @@ fn is_del(op: &Op) -> bool {
 
 impl AsRawFd for Ipvs {
     fn as_raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.sock.as_raw_fd()
     }
 }
 
 impl AsFd for Ipvs {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        self.sock.as_fd()
     }
 }

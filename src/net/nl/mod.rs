@@ -24,7 +24,7 @@ pub mod msg;
 pub mod nft;
 pub mod route;
 pub mod rule;
-mod socket;
+pub mod socket;
 pub mod sysctl;
 pub mod vmac;
 

@@ -10,6 +10,7 @@
 
 pub mod heap;
 mod ifaces;
+mod lvs;
 mod vrrp;
 
 use std::os::fd::BorrowedFd;
@@ -24,6 +25,7 @@ use crate::limits;
 use crate::sys::RealHost;
 use crate::time::{Duration, Instant};
 
+pub use lvs::LvsSide;
 pub use vrrp::{Source, VrrpSide};
 
 /// How long shutdown waits for STOP notifications and killed scripts at most.
@@ -61,12 +63,11 @@ pub fn run(o: &Options, argv: &[String]) -> i32 {
     };
     daemon::set_umask(daemon::umask(o, &config.global));
     banner::starting(argv);
-    if !o.subsystems.vrrp {
-        error!("keepalived-rs: the LVS checkers are not implemented yet; run with -P for VRRP");
-        return 1;
-    }
     if o.subsystems.check && !config.lvs.virtual_servers.is_empty() {
-        warn!("keepalived-rs: virtual_server blocks are ignored: LVS is not implemented yet");
+        warn!(
+            "keepalived-rs: health checkers are not implemented yet: real servers stay in \
+             their initial state"
+        );
     }
     let pids = PidFiles::names(o, config.global.use_pid_dir, None, o.subsystems);
     if pids.already_running() {
@@ -96,7 +97,10 @@ pub fn run(o: &Options, argv: &[String]) -> i32 {
 struct Daemon<'o> {
     opts: &'o Options,
     lp: Loop,
+    /// With `-C` alone the VRRP side has no instances.
     side: VrrpSide,
+    /// Not with `-P`, nor without virtual servers.
+    lvs: Option<LvsSide>,
     /// What each registered token is: `sources[token]`.
     sources: Vec<Source>,
     ready: Vec<Token>,
@@ -106,14 +110,26 @@ struct Daemon<'o> {
 }
 
 impl<'o> Daemon<'o> {
-    fn new(opts: &'o Options, config: Config) -> Result<Daemon<'o>, String> {
+    fn new(opts: &'o Options, mut config: Config) -> Result<Daemon<'o>, String> {
         let umask = daemon::umask(opts, &config.global);
+        let lvs = if opts.subsystems.check {
+            let syncd = opts.subsystems.vrrp
+                && (config.global.lvs_sync_daemon.is_some()
+                    || config.vrrp.lvs_sync_interface.is_some());
+            LvsSide::new(&config, opts.dont_release_ipvs, syncd)
+        } else {
+            None
+        };
+        if !opts.subsystems.vrrp {
+            config.vrrp = Default::default();
+        }
         let side = VrrpSide::new(config, opts.dont_release_vrrp, umask).map_err(|e| e.0)?;
         let lp = Loop::new(limits::MAX_LOOP_FDS).map_err(|e| format!("event loop: {e}"))?;
         let mut d = Daemon {
             opts,
             lp,
             side,
+            lvs,
             sources: Vec::with_capacity(limits::MAX_LOOP_FDS),
             ready: Vec::with_capacity(limits::MAX_LOOP_FDS),
             sd: daemon::Notifier::from_env(),
@@ -144,7 +160,11 @@ impl<'o> Daemon<'o> {
 
     fn run(&mut self) -> i32 {
         let now = event::now();
+        if let Some(l) = &mut self.lvs {
+            l.start();
+        }
         self.side.start(now);
+        self.forward_syncd();
         self.register_if_changed();
         if let Some(sd) = &self.sd {
             let _ = sd.ready();
@@ -181,6 +201,10 @@ impl<'o> Daemon<'o> {
                             let _ = sd.stopping();
                         }
                         self.side.stop(now);
+                        self.forward_syncd();
+                        if let Some(l) = &mut self.lvs {
+                            l.stop();
+                        }
                         stop_by = Some(now + STOP_WAIT);
                     }
                     Signal::Reload if stop_by.is_none() => self.reload(now),
@@ -198,12 +222,22 @@ impl<'o> Daemon<'o> {
                 }
             }
             self.side.on_timeout(now);
+            self.forward_syncd();
             self.register_if_changed();
             if let Some(by) = stop_by {
                 if !self.side.busy() || now >= by {
                     self.side.finish();
                     return 0;
                 }
+            }
+        }
+    }
+
+    /// The LVS sync daemon starts and stops the VRRP core asked for, to IPVS.
+    fn forward_syncd(&mut self) {
+        while let Some((role, start)) = self.side.take_syncd() {
+            if let Some(l) = &mut self.lvs {
+                l.syncd(self.side.router.sync_daemon(), role, start);
             }
         }
     }
@@ -223,8 +257,15 @@ impl<'o> Daemon<'o> {
             let _ = sd.reloading();
         }
         match load(self.opts, true) {
-            Ok(c) => {
+            Ok(mut c) => {
+                if let Some(l) = &mut self.lvs {
+                    l.reload(&c);
+                }
+                if !self.opts.subsystems.vrrp {
+                    c.vrrp = Default::default();
+                }
                 self.side.reload(now, c);
+                self.forward_syncd();
                 self.register_if_changed();
             }
             Err(_) => error!("Reload: the new configuration has errors; keeping the running one"),

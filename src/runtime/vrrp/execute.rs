@@ -70,9 +70,8 @@ impl VrrpSide {
                         }
                     }
                 }
-                Action::StartSyncd(_) | Action::StopSyncd(_) => {
-                    log::debug!("LVS sync daemon: IPVS is not available in this build");
-                }
+                Action::StartSyncd(role) => self.queue_syncd(role, true),
+                Action::StopSyncd(role) => self.queue_syncd(role, false),
                 Action::RemoveStale {
                     instance,
                     successor,

@@ -18,6 +18,7 @@ use crate::script::{self, FileEvent, Notifier, Runner, TrackFiles, TrackProcesse
 use crate::status::{Dump, ScriptState, Status, Transitions, View};
 use crate::time::Instant;
 use crate::vrrp::action::{Action, Actions, GarpScope, InstanceId, SendAdvert, SockId};
+use crate::vrrp::lvs_syncd::SyncdRole;
 use crate::vrrp::router::Router;
 use crate::vrrp::tx::MAX_ADVERT_LEN;
 
@@ -27,6 +28,9 @@ mod execute;
 mod setup;
 
 use setup::{all_vips, files_capacity, is_configured_vip, make_vmacs, open_firewall, trackers};
+
+/// Sync daemon requests one input can make: stop one role, start the other, and again.
+const SYNCD_QUEUE: usize = 8;
 
 /// Why the VRRP side could not start.
 #[derive(Debug)]
@@ -63,6 +67,8 @@ pub struct VrrpSide {
     ifindex: Vec<u32>,
     script_states: Vec<ScriptState>,
     umask: u32,
+    /// LVS sync daemon starts (true) and stops the core asked for, for the LVS side.
+    syncd: Vec<(SyncdRole, bool)>,
     /// `-V`: addresses stay when the daemon stops.
     keep_addresses: bool,
     stopping: bool,
@@ -154,6 +160,7 @@ impl VrrpSide {
             firewall,
             vmacs,
             sysctls,
+            syncd: Vec::with_capacity(SYNCD_QUEUE),
             keep_addresses,
             stopping: false,
             next_config: None,
@@ -174,6 +181,17 @@ impl VrrpSide {
                     .fd()
                     .map(|fd| (Source::Processes, fd.as_raw_fd())),
             )
+    }
+
+    fn queue_syncd(&mut self, role: SyncdRole, start: bool) {
+        if self.syncd.len() < self.syncd.capacity() {
+            self.syncd.push((role, start));
+        }
+    }
+
+    /// The next LVS sync daemon request, oldest first.
+    pub fn take_syncd(&mut self) -> Option<(SyncdRole, bool)> {
+        (!self.syncd.is_empty()).then(|| self.syncd.remove(0))
     }
 
     /// True once after the set of descriptors to poll changed.

@@ -1,0 +1,55 @@
+#!/bin/sh
+# Helpers for the scenarios, inside the VM at /vm/lib.sh: . /vm/lib.sh
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	wf_secs=$1
+	wf_what=$2
+	shift 2
+	wf_n=$((wf_secs * 5))
+	while [ "$wf_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		wf_n=$((wf_n - 1))
+	done
+	echo "timed out after ${wf_secs}s waiting for: $wf_what"
+	return 1
+}
+
+# ipvs_has PATTERN: `ipvsadm -Ln` has a line matching the extended regex PATTERN.
+ipvs_has() {
+	ipvsadm -Ln | grep -Eq -- "$1"
+}
+
+ipvs_lacks() {
+	! ipvs_has "$1"
+}
+
+# real_server NS ADDR/PREFIX HOST_ADDR/PREFIX: a network namespace NS joined to the VM's root
+# namespace by a veth pair (vm-NS in the root namespace, eth0 in NS), the default route via
+# HOST_ADDR.
+real_server() {
+	ip netns add "$1"
+	ip link add "vm-$1" type veth peer name eth0 netns "$1"
+	ip addr add "$3" dev "vm-$1"
+	ip link set "vm-$1" up
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$2" dev eth0
+	ip -n "$1" link set eth0 up
+	ip -n "$1" route add default via "${3%/*}"
+}
+
+# httpd_start NS ADDR PORT: busybox httpd serving /www in NS; prints its pid.
+httpd_start() {
+	ip netns exec "$1" httpd -f -p "$2:$3" -h /www </dev/null >/dev/null 2>&1 &
+	echo $!
+}

@@ -6,7 +6,7 @@
 # run-scenario.sh appends one scenario (a small cpio) to the initramfs for each boot.
 #
 # Environment: KEEPALIVED_RS (our static binary; default the musl release build), OUT.
-# Needs (make vm-test installs them): busybox-static ipvsadm iproute2 keepalived nftables cpio.
+# Needs (make vm-test installs them): dash busybox-static ipvsadm iproute2 keepalived nftables cpio.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,8 @@ modules="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_v
 ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh crc32c_generic veth bridge macvlan
 nf_tables virtio_pci virtio_net"
 # Programs copied with their shared libraries (absent ones are skipped with a note).
-programs="/usr/sbin/ipvsadm /usr/sbin/ip /usr/sbin/nft /usr/sbin/keepalived"
+# /bin/sh is dash: busybox's ash runs its own applets before PATH (its ip, not iproute2's).
+programs="/bin/dash /usr/sbin/ipvsadm /usr/sbin/ip /usr/sbin/nft /usr/sbin/keepalived"
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 [ -x "$ours" ] || die "no static keepalived-rs at $ours (make static)"
@@ -98,6 +99,8 @@ for p in $programs; do
 	if [ -x "$p" ]; then copy_with_libs "$p"; else echo "build.sh: $p missing, not in the VM"; fi
 done
 cp "$ours" usr/sbin/keepalived-rs
+[ -x bin/dash ] || die "no /bin/dash"
+ln -s dash bin/sh
 
 # busybox for everything else: a link per applet where no real program is.
 cp /bin/busybox bin/busybox

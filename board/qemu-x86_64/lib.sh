@@ -53,3 +53,14 @@ httpd_start() {
 	ip netns exec "$1" httpd -f -p "$2:$3" -h /www </dev/null >/dev/null 2>&1 &
 	echo $!
 }
+
+# http_get ADDR PORT [PATH]: the HTTP/1.0 response of ADDR:PORT (busybox nc, 2 s timeout;
+# Debian's static busybox wget crashes).
+http_get() {
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${3:-/}" "$1" | nc -w 2 "$1" "$2"
+}
+
+# http_ok ADDR PORT [PATH]: the response's status is 200.
+http_ok() {
+	http_get "$@" 2>/dev/null | head -1 | grep -q '^HTTP/1\.[01] 200 '
+}

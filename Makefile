@@ -41,7 +41,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # Everything CI runs.
-test: lint unit-test system-test static-test
+test: lint unit-test system-test static-test vm-test
 
 unit-test:
 	$(CARGO) test --lib --bins

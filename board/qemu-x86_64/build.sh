@@ -37,11 +37,25 @@ kver=${pkg#linux-image-}
 kdir=$out/dl/$pkg
 if [ ! -f "$kdir/.done" ]; then
 	echo "build.sh: downloading $pkg"
-	rm -rf "$kdir" "$out/dl/$pkg"_*.deb
+	rm -rf "$out"/dl/linux-image-*
 	# apt-get warns that _apt cannot write here and downloads as root; that is fine.
-	(cd "$out/dl" && apt-get download "$pkg" 2>&1) | grep -v '^W: Download is performed unsandboxed' || :
-	deb=$(find "$out/dl" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
-	[ -n "$deb" ] || die "apt-get download $pkg failed"
+	download() {
+		(cd "$out/dl" && apt-get download "$pkg" 2>&1) | grep -v '^W: Download is performed unsandboxed' >&2 || :
+		find "$out/dl" -maxdepth 1 -name "${pkg}_*.deb" | head -1
+	}
+	deb=$(download)
+	case $deb in
+	*.deb) ;;
+	*)
+		# Stale package lists name a version the mirror no longer has.
+		apt-get update -q >/dev/null
+		pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+		kver=${pkg#linux-image-}
+		kdir=$out/dl/$pkg
+		deb=$(download)
+		;;
+	esac
+	case $deb in *.deb) ;; *) die "apt-get download $pkg failed" ;; esac
 	mkdir -p "$kdir"
 	dpkg -x "$deb" "$kdir"
 	rm -f "$deb"

@@ -30,6 +30,13 @@ ipvs_has() {
 	ipvsadm -Ln | grep -Eq -- "$1"
 }
 
+# ipvs_table: `ipvsadm -Ln` without the connection counters and its banner, services and real
+# servers sorted: what two runs (keepalived and keepalived-rs) are compared on.
+ipvs_table() {
+	ipvsadm -Ln | awk 'NR > 3 { if ($1 == "->") print "  " $1, $2, $3, $4; else print }' |
+		awk '/^[A-Z]/ { svc = $0; print svc; next } { print svc "\t" $0 }' | sort | uniq
+}
+
 ipvs_lacks() {
 	! ipvs_has "$1"
 }

@@ -4,7 +4,8 @@
 # (the "VM-EXIT <status>" line /init prints); 124 if the VM ran out of time, 125 if it stopped
 # without saying.
 # Environment: VM_DIR (default target/vm), VM_TIMEOUT (seconds, default 150), VM_MEM (512M),
-# VM_APPEND (extra kernel arguments, e.g. loglevel=7), VM_LOG (a file for the console output).
+# VM_APPEND (extra kernel arguments, e.g. loglevel=7), VM_LOG (a file for the console output),
+# VM_FILES (a directory the VM sees as /files, e.g. configurations; the scenario is /scenario.sh).
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 SCENARIO.sh" >&2; exit 2; }
@@ -23,7 +24,10 @@ trap 'exit 130' INT TERM
 # The scenario as a second cpio archive after the base one: the kernel unpacks both.
 mkdir "$tmp/root"
 cp "$scenario" "$tmp/root/scenario.sh"
-(cd "$tmp/root" && echo scenario.sh | cpio -o -H newc --quiet -R 0:0) >"$tmp/scenario.cpio"
+if [ -n "${VM_FILES:-}" ]; then
+	cp -R "$VM_FILES" "$tmp/root/files"
+fi
+(cd "$tmp/root" && find . | cpio -o -H newc --quiet -R 0:0) >"$tmp/scenario.cpio"
 cat "$vm/initramfs.cpio.gz" "$tmp/scenario.cpio" >"$tmp/initrd"
 
 log=${VM_LOG:-$tmp/console.log}

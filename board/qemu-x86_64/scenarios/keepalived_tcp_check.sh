@@ -44,6 +44,8 @@ rs='^ +-> 10\.0\.1\.2:80 +Masq +3 '
 wait_for 20 "the real server in IPVS" ipvs_has "$rs" || fail "the real server was never added"
 ipvsadm -Ln
 ipvs_has '^TCP +10\.0\.0\.1:80 rr *$' || fail "no service 10.0.0.1:80 rr"
+want=$(printf 'TCP  10.0.0.1:80 rr\nTCP  10.0.0.1:80 rr\t  -> 10.0.1.2:80 Masq 3')
+[ "$(ipvs_table)" = "$want" ] || fail "ipvs_table: $(ipvs_table)"
 ok "keepalived added 10.0.0.1:80 with 10.0.1.2:80"
 
 start=$(cut -d' ' -f1 /proc/uptime)

@@ -31,21 +31,24 @@ fi
 cat "$vm/initramfs.cpio.gz" "$tmp/scenario.cpio" >"$tmp/initrd"
 
 log=${VM_LOG:-$tmp/console.log}
-rc=0
-timeout -k 5 "${VM_TIMEOUT:-150}" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-512M}" \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
-	-nic none \
-	-kernel "$vm/vmlinuz" -initrd "$tmp/initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 ${VM_APPEND:-}" </dev/null 2>&1 |
-	tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log" || rc=$?
-# tee's status is the pipeline's; qemu's is lost in it, so read the console instead.
+# qemu's status (124 from timeout) is written to a file: a pipeline's status is tee's.
+{
+	rc=0
+	timeout -k 5 "${VM_TIMEOUT:-150}" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-512M}" \
+		-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+		-nic none \
+		-kernel "$vm/vmlinuz" -initrd "$tmp/initrd" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3 ${VM_APPEND:-}" </dev/null 2>&1 || rc=$?
+	echo "$rc" >"$tmp/rc"
+} | tr -d '\r' | sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"
+rc=$(cat "$tmp/rc")
 status=$(sed -n 's/^VM-EXIT \([0-9]*\).*/\1/p' "$log" | tail -1)
 if [ -n "$status" ]; then
 	exit "$status"
 fi
-if [ "$rc" -ne 0 ] || ! grep -q '^VM-START' "$log"; then
-	echo "run-scenario.sh: the VM printed no VM-EXIT line (timeout ${VM_TIMEOUT:-150}s?)" >&2
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+	echo "run-scenario.sh: no VM-EXIT line within ${VM_TIMEOUT:-150} s" >&2
 	exit 124
 fi
-echo "run-scenario.sh: the VM stopped without a VM-EXIT line" >&2
+echo "run-scenario.sh: the VM stopped without a VM-EXIT line (qemu's status $rc)" >&2
 exit 125

@@ -55,6 +55,13 @@ real_server() {
 	ip -n "$1" route add default via "${3%/*}"
 }
 
+# client NS ADDR/PREFIX HOST_ADDR/PREFIX: the same, for a client sending through the VM's root
+# namespace (forwarding is switched on).
+client() {
+	real_server "$@"
+	sysctl -qw net.ipv4.ip_forward=1
+}
+
 # httpd_start NS ADDR PORT: busybox httpd serving /www in NS; prints its pid.
 httpd_start() {
 	ip netns exec "$1" httpd -f -p "$2:$3" -h /www </dev/null >/dev/null 2>&1 &
@@ -65,6 +72,13 @@ httpd_start() {
 # Debian's static busybox wget crashes).
 http_get() {
 	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${3:-/}" "$1" | nc -w 2 "$1" "$2"
+}
+
+# http_get_ns NS ADDR PORT [PATH]: the same from namespace NS.
+http_get_ns() {
+	hg_ns=$1
+	shift
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${3:-/}" "$1" | ip netns exec "$hg_ns" nc -w 2 "$1" "$2"
 }
 
 # http_ok ADDR PORT [PATH]: the response's status is 200.

@@ -48,6 +48,15 @@ want=$(printf 'TCP  10.0.0.1:80 rr\nTCP  10.0.0.1:80 rr\t  -> 10.0.1.2:80 Masq 3
 [ "$(ipvs_table)" = "$want" ] || fail "ipvs_table: $(ipvs_table)"
 ok "keepalived added 10.0.0.1:80 with 10.0.1.2:80"
 
+# Traffic: a client namespace reaches the real server through the VIP (IPVS NAT).
+client cl 10.0.2.2/24 10.0.2.1/24
+ip addr add 10.0.0.1/32 dev lo
+http_get_ns cl 10.0.0.1 80 >/tmp/resp || fail "no answer through the VIP"
+grep -q 'vm real server' /tmp/resp || fail "through the VIP: $(cat /tmp/resp)"
+ipvsadm -Lnc | grep -E ' 10\.0\.2\.2:[0-9]+ +10\.0\.0\.1:80 +10\.0\.1\.2:80' >/dev/null ||
+	fail "IPVS has no connection from the client: $(ipvsadm -Lnc)"
+ok "a client in namespace cl gets the page through 10.0.0.1:80"
+
 start=$(cut -d' ' -f1 /proc/uptime)
 kill "$httpd"
 wait "$httpd" 2>/dev/null

@@ -59,6 +59,11 @@ if [ ! -f "$kdir/.done" ]; then
 	mkdir -p "$kdir"
 	dpkg -x "$deb" "$kdir"
 	rm -f "$deb"
+	# 400 MB unpacked: keep the networking, virtio, block, char, fs, crypto and lib modules.
+	for d in "$kdir/lib/modules/$kver/kernel/drivers"/*; do
+		case ${d##*/} in net | virtio | block | char) ;; *) rm -rf "$d" ;; esac
+	done
+	rm -rf "$kdir/lib/modules/$kver/kernel/sound" "$kdir/lib/modules/$kver/kernel/drivers/net/wireless"
 	# The package has no modules.dep (its postinst runs depmod); busybox's depmod writes one.
 	busybox depmod -b "$kdir" "$kver"
 	touch "$kdir/.done"

@@ -19,7 +19,7 @@ define apt
 	fi
 endef
 
-.PHONY: all build static test unit-test system-test static-test lint bench demo clean
+.PHONY: all build static test unit-test system-test static-test vm-test lint bench demo clean
 
 all: build
 
@@ -41,7 +41,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # Everything CI runs.
-test: lint unit-test system-test static-test
+test: lint unit-test system-test static-test vm-test
 
 unit-test:
 	$(CARGO) test --lib --bins
@@ -58,6 +58,17 @@ static-test:
 	$(MAKE) --no-print-directory static TARGET=aarch64-unknown-linux-musl
 	tests/demo/check_example.sh target/x86_64-unknown-linux-musl/release/keepalived-rs $(EXAMPLE)
 	tests/demo/check_example.sh "qemu-aarch64-static target/aarch64-unknown-linux-musl/release/keepalived-rs" $(EXAMPLE)
+
+# IPVS needs a kernel with it: Debian's, booted under qemu (TCG) with an initramfs holding our
+# static binary, Debian's keepalived, ipvsadm and busybox; one boot per scenario
+# (board/qemu-x86_64/scenarios/*.sh). Cache: target/vm.
+VM_PACKAGES := qemu-system-x86 busybox-static dash ipvsadm iproute2 keepalived nftables cpio shellcheck
+vm-test:
+	$(call apt,$(VM_PACKAGES))
+	shellcheck -x board/qemu-x86_64/*.sh board/qemu-x86_64/init board/qemu-x86_64/scenarios/*.sh
+	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
+	board/qemu-x86_64/build.sh
+	board/qemu-x86_64/vm-test.sh
 
 bench: build
 	$(call apt,keepalived hyperfine iproute2 coreutils)

@@ -89,7 +89,7 @@ fn it_tells_systemd_when_it_is_ready_and_stopping() {
         Kind::Ours,
         &lan.hosts[0],
         &conf(100, &["10.94.0.100/24"]),
-        &[],
+        &["-P"],
         &[("NOTIFY_SOCKET", &socket)],
     );
     let mut buf = [0u8; 256];
@@ -117,7 +117,7 @@ fn dont_release_vrrp_keeps_the_vips() {
         Kind::Ours,
         &lan.hosts[0],
         &conf(255, &["10.95.0.100/24"]),
-        &["-V"],
+        &["-P", "-V"],
         &[],
     );
     assert!(
@@ -234,5 +234,34 @@ fn a_vip_deleted_behind_the_masters_back_comes_back() {
         wait_until(6.0, || has_addr(&lan.hosts[0], "10.99.0.100")),
         "the deleted VIP was not restored:\n{}",
         d.log()
+    );
+}
+
+#[test]
+fn without_ipvs_in_the_kernel_one_line_and_vrrp_goes_on() {
+    if !system_ready(&["ip"]) {
+        return;
+    }
+    if std::path::Path::new("/proc/net/ip_vs").exists() {
+        eprintln!("SKIPPED: this kernel has IPVS");
+        return;
+    }
+    let lan = Lan::new("noipvs", 1, 104);
+    let text = format!(
+        "{}virtual_server 10.104.0.200 80 {{\n lb_algo rr\n lb_kind NAT\n protocol TCP\n\
+         real_server 10.104.0.2 80 {{\n weight 1\n }}\n}}\n",
+        conf(255, &["10.104.0.100/24"])
+    );
+    let d = Vrrpd::start_with(Kind::Ours, &lan.hosts[0], &text, &[], &[]);
+    assert!(
+        wait_until(5.0, || has_addr(&lan.hosts[0], "10.104.0.100")),
+        "VRRP did not go on:\n{}",
+        d.log()
+    );
+    let log = d.log();
+    assert_eq!(
+        log.matches("Can't initialize ipvs").count(),
+        1,
+        "one error line about IPVS:\n{log}"
     );
 }

@@ -337,8 +337,8 @@ pub enum Kind {
     Keepalived,
 }
 
-/// A VRRP daemon (`-P -n -l -D`) running in namespace `ns`, its configuration, pid files
-/// and log in a scratch directory. Stopped on drop (TERM, then KILL after 5 s); only the
+/// A daemon (`-n -l -D`, and `-P` unless started with other arguments) running in
+/// namespace `ns`, its configuration, pid files and log in a scratch directory. Stopped on drop (TERM, then KILL after 5 s); only the
 /// pid it started is ever signalled.
 pub struct Vrrpd {
     pub kind: Kind,
@@ -353,10 +353,10 @@ pub struct Vrrpd {
 
 impl Vrrpd {
     pub fn start(kind: Kind, ns: &str, conf: &str) -> Vrrpd {
-        Vrrpd::start_with(kind, ns, conf, &[], &[])
+        Vrrpd::start_with(kind, ns, conf, &["-P"], &[])
     }
 
-    /// Like `start`, with more arguments and environment.
+    /// Like `start` (which passes `-P`), with these arguments and environment.
     pub fn start_with(
         kind: Kind,
         ns: &str,
@@ -398,7 +398,7 @@ impl Vrrpd {
             Kind::Keepalived => "/usr/sbin/keepalived",
         };
         let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns, bin, "-P", "-n", "-l", "-D"])
+            .args(["netns", "exec", &self.ns, bin, "-n", "-l", "-D"])
             .args(["-f", &self.path("keepalived.conf")])
             .args(["-p", &self.path("keepalived.pid")])
             .args(["-r", &self.path("vrrp.pid")])

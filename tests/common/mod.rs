@@ -388,6 +388,11 @@ impl Vrrpd {
     /// Starts it (again) with the same configuration; the log is appended to.
     pub fn restart(&mut self) {
         self.stop(libc::SIGKILL);
+        // A killed keepalived's VRRP child can stay a zombie until init reaps it, and
+        // keepalived counts a zombie in its pid file as running: start afresh.
+        for f in ["keepalived.pid", "vrrp.pid"] {
+            let _ = std::fs::remove_file(self.dir.join(f));
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

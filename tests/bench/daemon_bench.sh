@@ -122,7 +122,12 @@ start() {
     [ "$1" = static ] && bin=$STATIC
     rm -f "$WORK/$name.pid" "$WORK/$name-vrrp.pid"
     T_START=$EPOCHREALTIME
-    ip netns exec "$2" "$bin" -P -n -l -D -f "$3" \
+    rm -f "$WORK/$name.exec"
+    # The daemon's own exec time: taken by the shell that then execs it in place, inside the
+    # namespace (launching `ip netns exec` and bash is not counted).
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    ip netns exec "$2" bash -c 'echo "$EPOCHREALTIME" > "$0.exec"; exec "$@"' "$WORK/$name" \
+        "$bin" -P -n -l -D -f "$3" \
         -p "$WORK/$name.pid" -r "$WORK/$name-vrrp.pid" </dev/null >>"$WORK/$name.log" 2>&1 &
     MAIN[$name]=$!
     VRRP[$name]=$!
@@ -288,10 +293,11 @@ owner_trial() { # IMPL
     sub "$T_VIP" "$T_START" >> "$WORK/$1-owner"
     echo >> "$WORK/$1-owner"
     wait "$dump" || true
-    local t_adv
+    local t_exec t_adv
+    read -r t_exec < "$WORK/o.exec" || t_exec=$T_START
     t_adv=$(awk 'NR == 1 { print $1 }' "$WORK/owner-advert")
     if [ -n "$t_adv" ]; then
-        sub "$t_adv" "$T_START" >> "$WORK/$1-owner-advert"
+        sub "$t_adv" "$t_exec" >> "$WORK/$1-owner-advert"
         echo >> "$WORK/$1-owner-advert"
     fi
     stop o
@@ -390,7 +396,7 @@ row "SIGTERM handover: backup holds the VIP" "$(median "$WORK/ours-v2-TERM")" "$
 row "SIGTERM: the stopped process has exited" "$(median "$WORK/ours-v2-TERM-exit")" "$(median "$WORK/ka-v2-TERM-exit")" ""
 row "owner start (priority 255): exec to VIP" "$(median "$WORK/ours-owner")" "$(median "$WORK/ka-owner")" ""
 row "owner start: exec to first advert" "$(median "$WORK/ours-owner-advert")" "$(median "$WORK/ka-owner-advert")" \
-    "ours <= 0.003 s after launching"
+    "ours <= 0.003 s: $(sort -g "$WORK/ours-owner-advert" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print (m <= 0.003) ? "met" : "missed" }')"
 row "  launching (ip netns exec true)" "$(median "$WORK/ours-launch")" "$(median "$WORK/ka-launch")" ""
 for n in 1 "$N" vips; do
     read -r o_rss o_anon _ < "$WORK/ours-rss$n"

@@ -184,7 +184,7 @@ signal() {
 }
 
 # has_vip NS ADDR
-has_vip() { ip -n "$1" -o addr show dev eth0 | grep -q " inet $2/"; }
+has_vip() { [[ "$(ip -n "$1" -o addr show dev eth0)" == *" inet $2/"* ]]; }
 
 # wait_vip NS ADDR SECONDS
 wait_vip() {

@@ -23,7 +23,8 @@ trap cleanup EXIT INT TERM
 
 ms() { date +%s%3N; }
 say() { printf '\n== %s\n' "$*"; }
-has_vip() { ip -n "$1" -o addr show dev eth0 | grep -q " $VIP/"; }
+# (not a pipe into grep -q: with pipefail, ip killed by SIGPIPE would fail the test)
+has_vip() { [[ "$(ip -n "$1" -o addr show dev eth0)" == *" $VIP/"* ]]; }
 # wait_vip NS SECONDS: until NS holds the VIP; prints the milliseconds it took.
 wait_vip() {
     local start end
@@ -84,6 +85,7 @@ start() { # NS NAME
     ip netns exec "$1" "$BIN" -P -n -l -f "$DIR/$2.conf" -p "$DIR/$2.pid" -r "$DIR/$2.vpid" \
         >>"$DIR/$2.log" 2>&1 &
     PIDS+=($!)
+    disown "$!" # no "Killed" report from bash when the demo kills it
     echo $! >"$DIR/$2.run"
 }
 

@@ -108,6 +108,21 @@ pub const MAX_IPVS_SERVICES: usize = 65_536;
 /// Most IPVS destinations the daemon programs: each service's real servers and sorry server,
 /// over all services (a group's real servers count once per address of the group).
 pub const MAX_IPVS_DESTS: usize = 262_144;
+/// Actions one call into the checker core may push, per checker (an attempt's end with
+/// its log lines, the real server's change and notification, the next probe), on top of a
+/// fixed base: the runtime sizes its `check::Actions` with `Checkers::action_capacity()`.
+pub const CHECK_ACTIONS_PER_CHECKER: usize = 8;
+pub const CHECK_ACTIONS_BASE: usize = 64;
+/// Longest HTTP response header block a checker reads; longer fails the check.
+pub const HTTP_MAX_HEADER: usize = 8 * 1024;
+/// Longest HTTP response body a checker reads; longer (or endless) fails the check.
+pub const HTTP_MAX_BODY: usize = 1024 * 1024;
+/// Longest SMTP reply line a checker reads (keepalived's SMTP_BUFF_MAX is 512).
+pub const SMTP_MAX_LINE: usize = 512;
+/// Bytes of the random payload a UDP_CHECK without `payload` sends.
+pub const UDP_RANDOM_PAYLOAD: usize = 16;
+/// Bytes of the buffer the runtime reads probe sockets into.
+pub const PROBE_RECV_BUFFER: usize = 16 * 1024;
 
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
@@ -150,6 +165,13 @@ pub const ALL: &[(&str, usize)] = &[
     ("MAX_INTERFACES", MAX_INTERFACES),
     ("MAX_IPVS_SERVICES", MAX_IPVS_SERVICES),
     ("MAX_IPVS_DESTS", MAX_IPVS_DESTS),
+    ("CHECK_ACTIONS_PER_CHECKER", CHECK_ACTIONS_PER_CHECKER),
+    ("CHECK_ACTIONS_BASE", CHECK_ACTIONS_BASE),
+    ("HTTP_MAX_HEADER", HTTP_MAX_HEADER),
+    ("HTTP_MAX_BODY", HTTP_MAX_BODY),
+    ("SMTP_MAX_LINE", SMTP_MAX_LINE),
+    ("UDP_RANDOM_PAYLOAD", UDP_RANDOM_PAYLOAD),
+    ("PROBE_RECV_BUFFER", PROBE_RECV_BUFFER),
 ];
 
 /// Bytes of the buffer netlink answers and events are read into: the kernel never sends a

@@ -483,7 +483,10 @@ impl Checkers {
             files,
             rs: rss,
             heap,
-            rng: seed | 1,
+            rng: match seed ^ 0x9e37_79b9_7f4a_7c15 {
+                0 => 1,
+                x => x,
+            },
         }
     }
 
@@ -1067,14 +1070,15 @@ impl Checkers {
         };
         match h.resp.finish(&url.codes, url.digest.as_ref()) {
             Ok(ok) => {
-                if !s.is_up {
+                let log = !s.is_up;
+                self.end_probe(i, acts);
+                if log {
                     acts.log(Msg::UrlSuccess {
                         checker: id,
                         url: u as u16,
                         digest: ok.digest,
                     });
                 }
-                self.end_probe(i, acts);
                 self.http_epilog(now, i, Method::New, acts);
             }
             Err(e) => {
@@ -1311,12 +1315,16 @@ impl Checkers {
                         end = None;
                     }
                 } else {
+                    // Down: the dynamic part of the weight goes (keepalived drops it only
+                    // for an exit status, and forgets it without a weight update after a
+                    // signal; we always drop it).
                     s.retry_it = 0;
-                    if let MiscExit::Exited(st) = exit {
-                        weight_delta -= s.cur_weight;
-                        s.cur_weight = 0;
-                        *last_exit = Some(st);
-                    }
+                    weight_delta -= s.cur_weight;
+                    s.cur_weight = 0;
+                    *last_exit = match exit {
+                        MiscExit::Exited(st) => Some(st),
+                        _ => None,
+                    };
                 }
             }
             _ => {}
@@ -1344,9 +1352,6 @@ impl Checkers {
             });
             if !message_only {
                 self.update_state(i, success, acts);
-                if !success {
-                    self.slots[i].cur_weight = 0;
-                }
             }
         }
         let s = &self.slots[i];

@@ -16,4 +16,5 @@ pub mod garp;
 pub mod ifinfo;
 pub mod ipvs;
 pub mod nl;
+pub mod probe;
 pub mod vrrp_sock;

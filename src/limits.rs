@@ -121,6 +121,10 @@ pub const HTTP_MAX_BODY: usize = 1024 * 1024;
 pub const SMTP_MAX_LINE: usize = 512;
 /// Bytes of the random payload a UDP_CHECK without `payload` sends.
 pub const UDP_RANDOM_PAYLOAD: usize = 16;
+/// The longest a checker's attempt may last, in connect_timeouts: each step of a dialogue
+/// (connect, every read) has connect_timeout, as in keepalived, but a server trickling
+/// bytes cannot hold an attempt open longer than this many.
+pub const CHECK_ATTEMPT_TIMEOUTS: usize = 4;
 /// Bytes of the buffer the runtime reads probe sockets into.
 pub const PROBE_RECV_BUFFER: usize = 16 * 1024;
 
@@ -171,6 +175,7 @@ pub const ALL: &[(&str, usize)] = &[
     ("HTTP_MAX_BODY", HTTP_MAX_BODY),
     ("SMTP_MAX_LINE", SMTP_MAX_LINE),
     ("UDP_RANDOM_PAYLOAD", UDP_RANDOM_PAYLOAD),
+    ("CHECK_ATTEMPT_TIMEOUTS", CHECK_ATTEMPT_TIMEOUTS),
     ("PROBE_RECV_BUFFER", PROBE_RECV_BUFFER),
 ];
 

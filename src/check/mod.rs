@@ -278,6 +278,9 @@ struct Slot {
     cur_weight: i64,
     phase: Phase,
     deadline: Option<Instant>,
+    /// The latest end of the attempt under way (CHECK_ATTEMPT_TIMEOUTS × connect_timeout
+    /// after its start): a server that trickles bytes cannot hold an attempt open.
+    attempt_end: Instant,
     seq: u32,
     tx: Vec<u8>,
     tx_off: usize,
@@ -431,6 +434,7 @@ impl Checkers {
                         cur_weight: 0,
                         phase: Phase::Idle,
                         deadline: None,
+                        attempt_end: Instant::from_micros(0),
                         seq: 0,
                         tx: Vec::with_capacity(tx_cap.max(smtp_tx_cap(&c.kind))),
                         tx_off: 0,
@@ -457,6 +461,7 @@ impl Checkers {
                         cur_weight: 0,
                         phase: Phase::Idle,
                         deadline: None,
+                        attempt_end: Instant::from_micros(0),
                         seq: 0,
                         tx: Vec::new(),
                         tx_off: 0,
@@ -866,6 +871,7 @@ impl Checkers {
         };
         s.phase = Phase::Probing;
         let timeout = s.timeout;
+        s.attempt_end = now + timeout * limits::CHECK_ATTEMPT_TIMEOUTS as u64;
         acts.push(Action::Probe { checker: id, kind });
         if kind != ProbeKind::Misc {
             self.arm(i, now + timeout);
@@ -888,9 +894,11 @@ impl Checkers {
         self.arm(i, now + delay);
     }
 
+    /// Re-arms the step timeout after progress, within the attempt's bound.
     fn restep(&mut self, now: Instant, i: usize) {
-        let t = self.slots[i].timeout;
-        self.arm(i, now + t);
+        let s = &self.slots[i];
+        let at = (now + s.timeout).min(s.attempt_end);
+        self.arm(i, at);
     }
 
     fn on_event(&mut self, now: Instant, i: usize, ev: ProbeEvent, acts: &mut Actions) {

@@ -338,6 +338,26 @@ fn http_slow_server_times_out_per_step() {
 }
 
 #[test]
+fn a_trickling_server_cannot_hold_an_attempt_open() {
+    let mut r = Run::new(HTTP);
+    r.start();
+    r.tick(1.0);
+    r.ev(1.5, 0, ProbeEvent::Connected);
+    // One byte every second keeps each step alive ...
+    let mut t = 2.0;
+    while t < 9.0 {
+        assert!(r.ev(t, 0, ProbeEvent::Data(b"H")).is_empty());
+        t += 1.0;
+        if r.c.poll_at() == Some(at(9.0)) {
+            break;
+        }
+    }
+    // ... but the attempt ends 4 connect_timeouts (2 s) after it began.
+    assert_eq!(r.c.poll_at(), Some(at(9.0)));
+    assert_eq!(r.tick(9.0), ["cancel 0"]);
+}
+
+#[test]
 fn http_garbage_fails_at_once() {
     let mut r = Run::new(HTTP);
     r.start();

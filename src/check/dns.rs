@@ -20,7 +20,10 @@ pub fn query(out: &mut Vec<u8>, id: u16, qtype: u16, name: &str) -> bool {
     // keepalived's label walk: "." alone is the root, a trailing dot ends the name.
     let mut s = 0;
     while s < b.len() {
-        let e = b[s..].iter().position(|c| *c == b'.').map_or(b.len(), |i| s + i);
+        let e = b[s..]
+            .iter()
+            .position(|c| *c == b'.')
+            .map_or(b.len(), |i| s + i);
         let n = e - s;
         if n > 63 {
             return false;
@@ -72,10 +75,7 @@ mod tests {
     fn queries_byte_for_byte() {
         let mut q = Vec::new();
         assert!(query(&mut q, 0x1234, 6, ""));
-        assert_eq!(
-            q,
-            [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1]
-        );
+        assert_eq!(q, [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1]);
         assert!(query(&mut q, 1, 1, "example.com."));
         assert_eq!(&q[12..], b"\x07example\x03com\x00\x00\x01\x00\x01");
         assert!(query(&mut q, 1, 28, "a.b"));

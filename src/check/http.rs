@@ -20,7 +20,13 @@ use crate::limits;
 /// Appends keepalived's request for `path` to `out`. `host` is the Host header's value
 /// (the url/checker/server `virtualhost`); None = the destination `address:port`
 /// (`[address]:port` for IPv6).
-pub fn request(out: &mut Vec<u8>, path: &str, host: Option<&str>, dst: SocketAddr, p: HttpProtocol) {
+pub fn request(
+    out: &mut Vec<u8>,
+    path: &str,
+    host: Option<&str>,
+    dst: SocketAddr,
+    p: HttpProtocol,
+) {
     let minor = u8::from(p == HttpProtocol::V11);
     let close = match p {
         HttpProtocol::V10 => "",
@@ -282,8 +288,14 @@ pub fn status_code(line: &[u8]) -> Option<u16> {
 }
 
 fn trim(s: &[u8]) -> &[u8] {
-    let a = s.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(s.len());
-    let b = s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(a, |i| i + 1);
+    let a = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let b = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(a, |i| i + 1);
     &s[a..b.max(a)]
 }
 
@@ -366,7 +378,10 @@ mod tests {
                 digest: true
             })
         );
-        assert_eq!(run(&[resp], &ok, Some(&md5(b"other"))), Err(HttpError::Digest));
+        assert_eq!(
+            run(&[resp], &ok, Some(&md5(b"other"))),
+            Err(HttpError::Digest)
+        );
         let mut c = codes(200, 200);
         c.insert_range(400, 499);
         c.insert_range(503, 503);
@@ -402,7 +417,10 @@ mod tests {
             run(&[b"HTTP/1.0 200 OK\r\nhello"], &ok, None),
             Err(HttpError::BadHeader)
         );
-        assert_eq!(run(&[b"garbage\r\n\r\n"], &ok, None), Err(HttpError::BadHeader));
+        assert_eq!(
+            run(&[b"garbage\r\n\r\n"], &ok, None),
+            Err(HttpError::BadHeader)
+        );
         // Headers that never end are cut at the cap.
         let mut r = Response::new();
         let junk = [b'a'; 1000];
@@ -429,21 +447,33 @@ mod tests {
         assert!(n <= limits::HTTP_MAX_BODY as u64);
         // Lying lengths, both ways.
         assert_eq!(
-            run(&[b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nhello"], &ok, None),
+            run(
+                &[b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nhello"],
+                &ok,
+                None
+            ),
             Err(HttpError::Length {
                 expected: 10,
                 received: 5
             })
         );
         assert_eq!(
-            run(&[b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhello"], &ok, None),
+            run(
+                &[b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhello"],
+                &ok,
+                None
+            ),
             Err(HttpError::Length {
                 expected: 2,
                 received: 5
             })
         );
         assert_eq!(
-            run(&[b"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n"], &ok, None),
+            run(
+                &[b"HTTP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n"],
+                &ok,
+                None
+            ),
             Err(HttpError::BadHeader)
         );
     }

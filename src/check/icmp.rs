@@ -58,7 +58,11 @@ pub fn echo_reply(v6: bool, seq: u16, rx: &[u8]) -> EchoReply {
     if u16::from_be_bytes([rx[6], rx[7]]) != seq {
         return EchoReply::Ignore;
     }
-    if !rx[8..ECHO_LEN].iter().enumerate().all(|(i, x)| *x == payload_byte(i)) {
+    if !rx[8..ECHO_LEN]
+        .iter()
+        .enumerate()
+        .all(|(i, x)| *x == payload_byte(i))
+    {
         return EchoReply::Ignore;
     }
     if !v6 && checksum(&rx[..rx.len().min(ECHO_LEN)]) != 0 && rx.len() == ECHO_LEN {

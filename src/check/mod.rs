@@ -134,7 +134,10 @@ pub enum MiscExit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Start an attempt of the checker (see the module documentation).
-    Probe { checker: CheckerId, kind: ProbeKind },
+    Probe {
+        checker: CheckerId,
+        kind: ProbeKind,
+    },
     /// The attempt is over: close its socket.
     CancelProbe(CheckerId),
     /// The real server came alive: add it to IPVS (or enable it with inhibit_on_failure).
@@ -146,7 +149,10 @@ pub enum Action {
     /// Run its notify_down (FIFO `RS ... DOWN`, SMTP alert).
     NotifyDown(RsId),
     /// The real server's effective weight changed (misc_dynamic, FILE_CHECK).
-    Weight { rs: RsId, weight: i64 },
+    Weight {
+        rs: RsId,
+        weight: i64,
+    },
     Log(Msg),
 }
 
@@ -241,9 +247,15 @@ enum Kind {
     Tcp,
     Http(Box<HttpState>),
     Smtp(Box<Smtp>),
-    Dns { qtype: u16, name: String, id: u16 },
+    Dns {
+        qtype: u16,
+        name: String,
+        id: u16,
+    },
     Udp(Box<UdpCheck>),
-    Ping { seq: u16 },
+    Ping {
+        seq: u16,
+    },
     Misc {
         script: Box<Script>,
         timeout: Duration,
@@ -251,7 +263,10 @@ enum Kind {
         last_exit: Option<u8>,
         last_ran: Instant,
     },
-    File { weight: i32, reverse: bool },
+    File {
+        weight: i32,
+        reverse: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -343,12 +358,9 @@ impl Checkers {
                         CheckKind::Tcp => (Kind::Tcp, Transport::Stream),
                         CheckKind::Http(h) | CheckKind::Ssl(h) => {
                             let ssl = matches!(c.kind, CheckKind::Ssl(_));
-                            let dst = c
-                                .conn
-                                .as_ref()
-                                .map_or(SocketAddr::new(r.ip, r.port), |k| {
-                                    SocketAddr::new(k.ip, k.port)
-                                });
+                            let dst = c.conn.as_ref().map_or(SocketAddr::new(r.ip, r.port), |k| {
+                                SocketAddr::new(k.ip, k.port)
+                            });
                             let urls = h
                                 .urls
                                 .iter()
@@ -381,9 +393,10 @@ impl Checkers {
                             };
                             (Kind::Http(Box::new(st)), Transport::Stream)
                         }
-                        CheckKind::Smtp { helo_name } => {
-                            (Kind::Smtp(Box::new(Smtp::new(helo_name))), Transport::Stream)
-                        }
+                        CheckKind::Smtp { helo_name } => (
+                            Kind::Smtp(Box::new(Smtp::new(helo_name))),
+                            Transport::Stream,
+                        ),
                         CheckKind::Dns(d) => (
                             Kind::Dns {
                                 qtype: d.qtype.code(),
@@ -409,7 +422,10 @@ impl Checkers {
                         Kind::Http(h) => h.urls.iter().map(|u| u.request.len()).max().unwrap_or(0),
                         Kind::Smtp(_) => 0,
                         Kind::Dns { .. } => dns::QUERY_MAX,
-                        Kind::Udp(u) => u.payload.as_ref().map_or(limits::UDP_RANDOM_PAYLOAD, Vec::len),
+                        Kind::Udp(u) => u
+                            .payload
+                            .as_ref()
+                            .map_or(limits::UDP_RANDOM_PAYLOAD, Vec::len),
                         Kind::Ping { .. } => icmp::ECHO_LEN,
                         _ => 0,
                     };
@@ -837,7 +853,11 @@ impl Checkers {
                 sm.reset();
                 ProbeKind::Smtp
             }
-            Kind::Dns { qtype, name, id: qid } => {
+            Kind::Dns {
+                qtype,
+                name,
+                id: qid,
+            } => {
                 *qid = rnd as u16;
                 if !dns::query(&mut s.tx, *qid, *qtype, name) {
                     s.tx.clear();
@@ -1405,7 +1425,10 @@ impl Checkers {
             r.num_failed == 0
         };
         if perform && r.alive != alive {
-            acts.log(Msg::Service { rs: r.id, up: alive });
+            acts.log(Msg::Service {
+                rs: r.id,
+                up: alive,
+            });
             acts.push(if alive {
                 Action::RealServerUp(r.id)
             } else {
@@ -1432,7 +1455,6 @@ impl Checkers {
         });
     }
 }
-
 
 fn smtp_tx_cap(k: &CheckKind) -> usize {
     match k {

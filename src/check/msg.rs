@@ -42,7 +42,10 @@ pub enum Msg {
     /// The checker succeeded where it was down or had not run (TCP, UDP, ICMP, HTTP, SMTP).
     Success(CheckerId),
     /// The checker failed for good; `retries` 0 = no retry clause.
-    Failed { checker: CheckerId, retries: u32 },
+    Failed {
+        checker: CheckerId,
+        retries: u32,
+    },
     /// log_all_failures: one attempt timed out.
     Timeout(CheckerId),
     /// log_all_failures: one attempt could not connect.
@@ -56,7 +59,10 @@ pub enum Msg {
         digest: bool,
     },
     /// log_all_failures: "WORDS server RS."
-    Http { checker: CheckerId, error: HttpError },
+    Http {
+        checker: CheckerId,
+        error: HttpError,
+    },
     /// "http_check for RS X VS Y url PATH: content_length (N) does not match received
     /// bytes (M)"
     LengthMismatch {
@@ -71,7 +77,10 @@ pub enum Msg {
         error: SmtpError,
         retries: u32,
     },
-    SmtpTimeout { checker: CheckerId, retries: u32 },
+    SmtpTimeout {
+        checker: CheckerId,
+        retries: u32,
+    },
     /// "DNS_CHECK (RS) ..."
     Dns {
         checker: CheckerId,
@@ -86,12 +95,18 @@ pub enum Msg {
     },
     /// "Adding/Removing service RS to/from VS VS" ("Enabling/Disabling ... of" with
     /// inhibit_on_failure).
-    Service { rs: RsId, up: bool },
+    Service {
+        rs: RsId,
+        up: bool,
+    },
     /// SSL_GET in a build without TLS.
     NoTls(CheckerId),
     /// A probe socket could not be made: "<KIND> connect fail to create socket.
     /// Rescheduling."
-    Socket { checker: CheckerId, errno: i32 },
+    Socket {
+        checker: CheckerId,
+        errno: i32,
+    },
 }
 
 /// A message rendered against the checkers' names.

@@ -87,7 +87,10 @@ fn tcp_retries_then_down_then_up() {
     );
     // BOOTSTRAP_DELAY, no warm-up.
     assert_eq!(r.tick(1.0), ["probe 0 Tcp"]);
-    assert_eq!(r.c.target(CheckerId(0)).map(|t| t.dst), Some("10.0.0.2:80".parse().unwrap()));
+    assert_eq!(
+        r.c.target(CheckerId(0)).map(|t| t.dst),
+        Some("10.0.0.2:80".parse().unwrap())
+    );
     // Two failures are retried delay_before_retry apart, silently.
     assert_eq!(r.ev(1.001, 0, REFUSED), ["cancel 0"]);
     assert_eq!(r.tick(3.001), ["probe 0 Tcp"]);
@@ -156,8 +159,8 @@ fn alpha_starts_down() {
     // An alpha checker's first failure only confirms it: notify_down, no IPVS change.
     assert_eq!(r.ev(1.5, 0, REFUSED), ["cancel 0"]);
     r.tick(2.5); // delay_before_retry defaults to 1 s
-    // keepalived's tcp_epilog: the retry made has_run true, and a checker that is down
-    // and has run says nothing more.
+                 // keepalived's tcp_epilog: the retry made has_run true, and a checker that is down
+                 // and has run says nothing more.
     assert_eq!(r.ev(2.6, 0, REFUSED), ["cancel 0"]);
     r.tick(12.6);
     assert_eq!(
@@ -220,7 +223,9 @@ fn two_checkers_one_server() {
     assert!(down.contains(&"down 0/0".to_string()), "{down:?}");
     // The second failing changes nothing more.
     let second = r.ev(1.2, 1, REFUSED);
-    assert!(!second.iter().any(|l| l.starts_with("down") || l.starts_with("notify")));
+    assert!(!second
+        .iter()
+        .any(|l| l.starts_with("down") || l.starts_with("notify")));
     r.tick(11.1);
     // One back: still one down.
     let one = r.ev(11.15, 0, ProbeEvent::Connected);
@@ -377,7 +382,9 @@ fn http_garbage_fails_at_once() {
 
 #[test]
 fn ssl_get_without_tls_says_so_and_fails() {
-    let conf = HTTP.replace("HTTP_GET", "SSL_GET").replace("retry 1", "retry 0");
+    let conf = HTTP
+        .replace("HTTP_GET", "SSL_GET")
+        .replace("retry 1", "retry 0");
     let mut r = Run::new(&conf);
     r.start();
     let out = r.tick(1.0);
@@ -426,7 +433,10 @@ fn dns_ignores_strangers_and_fails_on_rcode() {
     let mut r = Run::new(conf);
     r.start();
     assert_eq!(r.tick(1.0), ["probe 0 Dns"]);
-    assert_eq!(r.c.target(CheckerId(0)).unwrap().transport, Transport::Datagram);
+    assert_eq!(
+        r.c.target(CheckerId(0)).unwrap().transport,
+        Transport::Datagram
+    );
     let q = r.c.pending_tx(CheckerId(0)).to_vec();
     assert_eq!(&q[12..], b"\x07example\x03com\x00\x00\x01\x00\x01");
     let mut reply = q.clone();
@@ -473,7 +483,9 @@ fn udp_silence_is_success_unless_a_reply_is_required() {
     r.tick(1.0);
     assert!(r.tick(3.0).contains(&"down 0/0".to_string()));
     r.tick(13.0);
-    assert!(r.ev(13.1, 0, ProbeEvent::Data(b"OK")).contains(&"up 0/0".to_string()));
+    assert!(r
+        .ev(13.1, 0, ProbeEvent::Data(b"OK"))
+        .contains(&"up 0/0".to_string()));
 }
 
 #[test]

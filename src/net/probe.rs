@@ -92,8 +92,14 @@ impl Probe {
         let v6 = t.dst.is_ipv6();
         let domain = if v6 { libc::AF_INET6 } else { libc::AF_INET };
         let (sock, raw_v4) = match t.transport {
-            Transport::Stream => (fd::socket(domain, libc::SOCK_STREAM, libc::IPPROTO_TCP)?, false),
-            Transport::Datagram => (fd::socket(domain, libc::SOCK_DGRAM, libc::IPPROTO_UDP)?, false),
+            Transport::Stream => (
+                fd::socket(domain, libc::SOCK_STREAM, libc::IPPROTO_TCP)?,
+                false,
+            ),
+            Transport::Datagram => (
+                fd::socket(domain, libc::SOCK_DGRAM, libc::IPPROTO_UDP)?,
+                false,
+            ),
             Transport::Echo => {
                 let proto = if v6 {
                     libc::IPPROTO_ICMPV6
@@ -102,7 +108,12 @@ impl Probe {
                 };
                 match fd::socket(domain, libc::SOCK_DGRAM, proto) {
                     Ok(s) => (s, false),
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM | libc::EPROTONOSUPPORT)) => {
+                    Err(e)
+                        if matches!(
+                            e.raw_os_error(),
+                            Some(libc::EACCES | libc::EPERM | libc::EPROTONOSUPPORT)
+                        ) =>
+                    {
                         (fd::socket(domain, libc::SOCK_RAW, proto)?, !v6)
                     }
                     Err(e) => return Err(e),
@@ -262,11 +273,13 @@ mod tests {
         let (ss, len) = storage("10.1.2.3:8080".parse().unwrap(), 0);
         assert_eq!(len as usize, size_of::<libc::sockaddr_in>());
         // SAFETY: storage wrote a sockaddr_in.
-        let sa: libc::sockaddr_in = unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
+        let sa: libc::sockaddr_in =
+            unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
         assert_eq!(u16::from_be(sa.sin_port), 8080);
         let (ss, _) = storage("[fe80::1]:80".parse().unwrap(), 3);
         // SAFETY: storage wrote a sockaddr_in6.
-        let sa6: libc::sockaddr_in6 = unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
+        let sa6: libc::sockaddr_in6 =
+            unsafe { std::ptr::read((&ss as *const libc::sockaddr_storage).cast()) };
         assert_eq!(sa6.sin6_scope_id, 3);
         assert_eq!(u16::from_be(sa6.sin6_port), 80);
         assert_eq!(ifindex("lo"), ifindex("lo"));

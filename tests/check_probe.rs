@@ -1,0 +1,404 @@
+//! The checker core and `net::probe` together on the real kernel, inside a network
+//! namespace the test makes: local listeners (a TCP port, an HTTP server, a UDP echo, a
+//! garbage-speaking and a slow-loris HTTP server, a closed port) checked through a small
+//! poll loop in real time. A listener closing takes its server down, reopening brings it
+//! back; the garbage and slow-loris servers fail their checks and never hold up the others.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::time::Duration as StdDuration;
+
+use common::{in_netns, system_ready, Netns};
+use keepalived_rs::check::{Action, Actions, CheckerId, Checkers, ProbeEvent, ProbeKind};
+use keepalived_rs::config::{self, LoadOptions};
+use keepalived_rs::limits;
+use keepalived_rs::net::probe::{Probe, Recv};
+use keepalived_rs::sys::RealHost;
+use keepalived_rs::time::Instant;
+
+/// MD5 of "hello".
+const HELLO_MD5: &str = "5d41402abc4b2a76b9719d911017c592";
+
+fn conf() -> String {
+    let c = "connect_timeout 1\n retry 0\n warmup 0";
+    format!(
+        "virtual_server 10.9.9.9 80 {{
+ delay_loop 1
+ protocol TCP
+ real_server 127.0.0.1 9001 {{
+  TCP_CHECK {{ {c} }}
+ }}
+ real_server 127.0.0.1 9002 {{
+  HTTP_GET {{
+   url {{
+    path /ok
+    digest {HELLO_MD5}
+   }}
+   {c}
+  }}
+ }}
+ real_server 127.0.0.1 9003 {{
+  HTTP_GET {{
+   url {{
+    path /
+   }}
+   {c}
+  }}
+ }}
+ real_server 127.0.0.1 9004 {{
+  HTTP_GET {{
+   url {{
+    path /
+   }}
+   {c}
+  }}
+ }}
+ real_server 127.0.0.1 9005 {{
+  TCP_CHECK {{ {c} }}
+ }}
+ real_server 127.0.0.1 9006 {{
+  PING_CHECK {{
+   {c}
+   alpha
+  }}
+ }}
+}}
+virtual_server fd00::9 80 {{
+ delay_loop 1
+ protocol TCP
+ real_server ::1 9008 {{
+  PING_CHECK {{
+   {c}
+   alpha
+  }}
+ }}
+}}
+virtual_server 10.9.9.9 53 {{
+ delay_loop 1
+ protocol UDP
+ real_server 127.0.0.1 9007 {{
+  UDP_CHECK {{
+   {c}
+   payload 6869
+   require_reply 4f4b
+   alpha
+  }}
+ }}
+}}
+"
+    )
+    .replace("{ connect", "{\n connect")
+}
+
+fn serve_http(l: TcpListener) {
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut req = Vec::new();
+            let mut b = [0u8; 512];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut b) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&b[..n]),
+                }
+            }
+            let ok = req.starts_with(b"GET /ok HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\n");
+            let resp: &[u8] = if ok {
+                b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+            } else {
+                b"HTTP/1.0 400 Bad\r\n\r\n"
+            };
+            let _ = s.write_all(resp);
+        }
+    });
+}
+
+fn serve_garbage(l: TcpListener) {
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let junk = [b'z'; 4096];
+                while s.write_all(&junk).is_ok() {}
+            });
+        }
+    });
+}
+
+fn serve_slow_loris(l: TcpListener) {
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                // A byte every 300 ms: each read step is well inside connect_timeout.
+                while s.write_all(b"H").is_ok() {
+                    std::thread::sleep(StdDuration::from_millis(300));
+                }
+            });
+        }
+    });
+}
+
+fn serve_udp(u: UdpSocket) {
+    std::thread::spawn(move || {
+        let mut b = [0u8; 64];
+        while let Ok((n, from)) = u.recv_from(&mut b) {
+            if &b[..n] == b"hi" {
+                let _ = u.send_to(b"OK", from);
+            }
+        }
+    });
+}
+
+struct Driver {
+    c: Checkers,
+    probes: HashMap<u32, Probe>,
+    t0: std::time::Instant,
+    /// (seconds since start, line)
+    log: Vec<(f64, String)>,
+    probe_count: HashMap<u32, usize>,
+    buf: Vec<u8>,
+}
+
+impl Driver {
+    fn now(&self) -> Instant {
+        Instant::from_micros(self.t0.elapsed().as_micros() as u64)
+    }
+
+    fn secs(&self) -> f64 {
+        self.t0.elapsed().as_secs_f64()
+    }
+
+    fn exec(&mut self, a: &Actions) {
+        let list: Vec<Action> = a.iter().copied().collect();
+        assert_eq!(a.dropped(), 0);
+        for act in list {
+            let t = self.secs();
+            match act {
+                Action::Probe { checker, kind } => {
+                    *self.probe_count.entry(checker.0).or_default() += 1;
+                    if kind == ProbeKind::Misc {
+                        continue;
+                    }
+                    let target = self.c.target(checker).expect("target").clone();
+                    match Probe::open(&target) {
+                        Ok(p) => {
+                            let connected = !p.connecting();
+                            self.probes.insert(checker.0, p);
+                            if connected {
+                                self.event(checker, ProbeEvent::Connected);
+                            }
+                        }
+                        Err(e) => {
+                            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                            self.event(checker, ProbeEvent::Failed(errno));
+                        }
+                    }
+                }
+                Action::CancelProbe(c) => {
+                    self.probes.remove(&c.0);
+                }
+                Action::Log(m) => self.log.push((t, self.c.text(m).to_string())),
+                other => self.log.push((t, format!("{other:?}"))),
+            }
+        }
+    }
+
+    fn event(&mut self, id: CheckerId, ev: ProbeEvent) {
+        let mut a = Actions::with_capacity(self.c.action_capacity());
+        let now = self.now();
+        self.c.probe_event(now, id, ev, &mut a);
+        self.flush(id);
+        self.exec(&a);
+    }
+
+    fn flush(&mut self, id: CheckerId) {
+        let Some(p) = self.probes.get(&id.0) else {
+            return;
+        };
+        if p.connecting() {
+            return;
+        }
+        let tx = self.c.pending_tx(id);
+        if tx.is_empty() {
+            return;
+        }
+        match p.send(tx) {
+            Ok(n) => self.c.sent(id, n),
+            Err(e) => self.event(id, ProbeEvent::Failed(e)),
+        }
+    }
+
+    fn ready(&mut self, id: CheckerId, revents: i16) {
+        let Some(p) = self.probes.get_mut(&id.0) else {
+            return;
+        };
+        if p.connecting() {
+            if revents & (libc::POLLOUT | libc::POLLERR | libc::POLLHUP) != 0 {
+                match p.connect_result() {
+                    Ok(()) => self.event(id, ProbeEvent::Connected),
+                    Err(e) => self.event(id, ProbeEvent::Failed(e)),
+                }
+            }
+            return;
+        }
+        if revents & libc::POLLOUT != 0 {
+            self.flush(id);
+        }
+        // Drain to EAGAIN (or until the core ends the attempt).
+        loop {
+            let Some(p) = self.probes.get(&id.0) else {
+                return;
+            };
+            let mut buf = std::mem::take(&mut self.buf);
+            let r = p.recv(&mut buf);
+            match r {
+                Recv::Data { start, end } => self.event(id, ProbeEvent::Data(&buf[start..end])),
+                Recv::WouldBlock => {
+                    self.buf = buf;
+                    return;
+                }
+                Recv::Eof => self.event(id, ProbeEvent::Closed),
+                Recv::Error(e) => self.event(id, ProbeEvent::Failed(e)),
+            }
+            self.buf = buf;
+            if matches!(r, Recv::Eof | Recv::Error(_)) {
+                return;
+            }
+        }
+    }
+
+    /// Runs the loop until `until` seconds; `hook` runs on every turn.
+    fn run(&mut self, until: f64, mut hook: impl FnMut(f64)) {
+        loop {
+            let t = self.secs();
+            if t >= until {
+                return;
+            }
+            hook(t);
+            let mut fds: Vec<libc::pollfd> = Vec::new();
+            let mut ids = Vec::new();
+            for (id, p) in &self.probes {
+                let mut events = libc::POLLIN;
+                if p.connecting() || !self.c.pending_tx(CheckerId(*id)).is_empty() {
+                    events |= libc::POLLOUT;
+                }
+                fds.push(libc::pollfd {
+                    fd: p.as_raw_fd(),
+                    events,
+                    revents: 0,
+                });
+                ids.push(*id);
+            }
+            let now = self.now().as_micros();
+            let wait_us = self
+                .c
+                .poll_at()
+                .map_or(50_000, |d| d.as_micros().saturating_sub(now).min(50_000));
+            let ms = wait_us.div_ceil(1000) as i32;
+            // SAFETY: `fds` is a live array of its length.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+            assert!(
+                n >= 0 || std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+            );
+            for (pfd, id) in fds.iter().zip(&ids) {
+                if pfd.revents != 0 {
+                    self.ready(CheckerId(*id), pfd.revents);
+                }
+            }
+            let mut a = Actions::with_capacity(self.c.action_capacity());
+            let now = self.now();
+            self.c.handle_timeout(now, &mut a);
+            self.exec(&a);
+        }
+    }
+
+    fn when(&self, line: &str) -> Option<f64> {
+        self.log.iter().find(|(_, l)| l == line).map(|(t, _)| *t)
+    }
+}
+
+#[test]
+fn probes_in_a_namespace() {
+    if !system_ready(&["ip"]) {
+        return;
+    }
+    let ns = Netns::new("chk");
+    let dir = std::env::temp_dir().join(format!("ka-check-probe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("keepalived.conf");
+    std::fs::write(&path, conf()).expect("config");
+    let opts = LoadOptions {
+        path: path.to_string_lossy().into_owned(),
+        config_id: Some("node1".into()),
+        all_config: false,
+    };
+    let loaded = config::load(&opts, &RealHost::default());
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg = loaded.config.expect("configuration");
+    let log = in_netns(&ns.name, || {
+        let tcp = TcpListener::bind("127.0.0.1:9001").expect("9001");
+        serve_http(TcpListener::bind("127.0.0.1:9002").expect("9002"));
+        serve_garbage(TcpListener::bind("127.0.0.1:9003").expect("9003"));
+        serve_slow_loris(TcpListener::bind("127.0.0.1:9004").expect("9004"));
+        serve_udp(UdpSocket::bind("127.0.0.1:9007").expect("9007"));
+        let mut d = Driver {
+            c: Checkers::new(&cfg.lvs, 7),
+            probes: HashMap::new(),
+            t0: std::time::Instant::now(),
+            log: Vec::new(),
+            probe_count: HashMap::new(),
+            buf: vec![0u8; limits::PROBE_RECV_BUFFER],
+        };
+        let mut a = Actions::with_capacity(d.c.action_capacity());
+        d.c.start(d.now(), &mut a);
+        d.exec(&a);
+        let mut tcp = Some(tcp);
+        let mut reopened = None;
+        d.run(8.5, |t| {
+            // The TCP listener closes at 3.5 s and comes back at 6 s.
+            if t >= 3.5 && tcp.is_some() {
+                tcp = None;
+            }
+            if t >= 6.0 && reopened.is_none() {
+                reopened = Some(TcpListener::bind("127.0.0.1:9001").expect("9001 again"));
+            }
+        });
+        let count = d.probe_count.get(&0).copied().unwrap_or(0);
+        (d.log.clone(), count, d)
+    });
+    let (lines, tcp_probes, d) = log;
+    let text: Vec<String> = lines.iter().map(|(t, l)| format!("{t:6.3} {l}")).collect();
+    let show = text.join("\n");
+    let when = |l: &str| d.when(l).unwrap_or_else(|| panic!("no {l:?} in\n{show}"));
+
+    eprintln!("{show}");
+    // The good ones.
+    assert!(
+        when("TCP connection to [127.0.0.1]:tcp:9001 success.") < 1.5,
+        "{show}"
+    );
+    assert!(when("Remote Web server [127.0.0.1]:tcp:9002 succeed on service.") < 1.5);
+    assert!(when("Adding service [127.0.0.1]:tcp:9006 to VS [10.9.9.9]:tcp:80") < 1.5);
+    assert!(when("Adding service [127.0.0.1]:udp:9007 to VS [10.9.9.9]:udp:53") < 1.5);
+    assert!(when("Adding service [::1]:tcp:9008 to VS [fd00::9]:tcp:80") < 1.5);
+    // The bad ones.
+    assert!(when("Removing service [127.0.0.1]:tcp:9005 from VS [10.9.9.9]:tcp:80") < 1.5);
+    assert!(when("Removing service [127.0.0.1]:tcp:9003 from VS [10.9.9.9]:tcp:80") < 1.5);
+    let loris = when("Removing service [127.0.0.1]:tcp:9004 from VS [10.9.9.9]:tcp:80");
+    assert!((4.9..5.6).contains(&loris), "slow loris at {loris}\n{show}");
+    // The listener closing and coming back.
+    let down = when("Removing service [127.0.0.1]:tcp:9001 from VS [10.9.9.9]:tcp:80");
+    assert!((3.5..4.6).contains(&down), "down at {down}\n{show}");
+    let up = when("Adding service [127.0.0.1]:tcp:9001 to VS [10.9.9.9]:tcp:80");
+    assert!((6.0..7.6).contains(&up), "up at {up}\n{show}");
+    // Meanwhile the TCP check ran every delay_loop: the slow loris held nothing up.
+    assert!(tcp_probes >= 7, "{tcp_probes} TCP probes\n{show}");
+    // The good HTTP server never went down.
+    assert!(!show.contains("9002 from VS"), "{show}");
+    drop(ns);
+}

@@ -1,7 +1,7 @@
 //! The checker core and `net::probe` together on the real kernel, inside a network
-//! namespace the test makes: local listeners (a TCP port, an HTTP server, a UDP echo, a
-//! garbage-speaking and a slow-loris HTTP server, a closed port) checked through a small
-//! poll loop in real time. A listener closing takes its server down, reopening brings it
+//! namespace the test makes: local listeners (a TCP port, an HTTP server, a UDP echo, a DNS
+//! responder, a garbage-speaking and a slow-loris HTTP server, closed TCP and UDP ports,
+//! ICMP and ICMPv6 echo) checked through a small poll loop in real time. A listener closing takes its server down, reopening brings it
 //! back; the garbage and slow-loris servers fail their checks and never hold up the others.
 
 mod common;
@@ -88,6 +88,19 @@ virtual_server 10.9.9.9 53 {{
    alpha
   }}
  }}
+ real_server 127.0.0.1 9009 {{
+  DNS_CHECK {{
+   {c}
+   name example.com
+   alpha
+  }}
+ }}
+ real_server 127.0.0.1 9010 {{
+  UDP_CHECK {{
+   {c}
+   payload 6869
+  }}
+ }}
 }}
 "
     )
@@ -149,6 +162,19 @@ fn serve_udp(u: UdpSocket) {
         while let Ok((n, from)) = u.recv_from(&mut b) {
             if &b[..n] == b"hi" {
                 let _ = u.send_to(b"OK", from);
+            }
+        }
+    });
+}
+
+/// Answers every query with its own header, QR set, RCODE 0.
+fn serve_dns(u: UdpSocket) {
+    std::thread::spawn(move || {
+        let mut b = [0u8; 512];
+        while let Ok((n, from)) = u.recv_from(&mut b) {
+            if n >= 12 {
+                b[2] |= 0x80;
+                let _ = u.send_to(&b[..n], from);
             }
         }
     });
@@ -346,6 +372,7 @@ fn probes_in_a_namespace() {
         serve_garbage(TcpListener::bind("127.0.0.1:9003").expect("9003"));
         serve_slow_loris(TcpListener::bind("127.0.0.1:9004").expect("9004"));
         serve_udp(UdpSocket::bind("127.0.0.1:9007").expect("9007"));
+        serve_dns(UdpSocket::bind("127.0.0.1:9009").expect("9009"));
         let mut d = Driver {
             c: Checkers::new(&cfg.lvs, 7),
             probes: HashMap::new(),
@@ -386,7 +413,10 @@ fn probes_in_a_namespace() {
     assert!(when("Adding service [127.0.0.1]:tcp:9006 to VS [10.9.9.9]:tcp:80") < 1.5);
     assert!(when("Adding service [127.0.0.1]:udp:9007 to VS [10.9.9.9]:udp:53") < 1.5);
     assert!(when("Adding service [::1]:tcp:9008 to VS [fd00::9]:tcp:80") < 1.5);
+    assert!(when("Adding service [127.0.0.1]:udp:9009 to VS [10.9.9.9]:udp:53") < 1.5);
     // The bad ones.
+    // A UDP port nobody listens on: the ICMP port unreachable fails it.
+    assert!(when("Removing service [127.0.0.1]:udp:9010 from VS [10.9.9.9]:udp:53") < 1.5);
     assert!(when("Removing service [127.0.0.1]:tcp:9005 from VS [10.9.9.9]:tcp:80") < 1.5);
     assert!(when("Removing service [127.0.0.1]:tcp:9003 from VS [10.9.9.9]:tcp:80") < 1.5);
     let loris = when("Removing service [127.0.0.1]:tcp:9004 from VS [10.9.9.9]:tcp:80");

@@ -781,10 +781,9 @@ impl Checkers {
         s.deadline = Some(at);
         let entry = Reverse((at, i as u32, s.seq));
         if self.heap.len() >= self.heap.capacity() {
+            // The rebuilt heap holds every live deadline, this one included.
             self.rebuild_heap();
-            if self.heap.len() >= self.heap.capacity() {
-                return;
-            }
+            return;
         }
         self.heap.push(entry);
     }
@@ -832,7 +831,7 @@ impl Checkers {
                         h.tls_logged = true;
                         acts.log(Msg::NoTls(id));
                     }
-                    s.phase = Phase::Probing;
+                    // No socket was opened: fail the attempt as a failed connection.
                     self.http_fail(now, i, None, acts);
                     return;
                 }

@@ -329,6 +329,36 @@ fn http_urls_one_per_cycle_retry_then_down() {
 }
 
 #[test]
+fn http_fast_recovery_checks_the_next_url_at_once() {
+    let conf = HTTP.replace("warmup 0", "warmup 0\n   fast_recovery");
+    let mut r = Run::new(&conf);
+    r.start();
+    r.tick(1.0);
+    // Not run yet: the next url follows at once, not a delay_loop later.
+    assert_eq!(http_ok(&mut r, 1.1, "200"), ["cancel 0"]);
+    assert_eq!(r.tick(1.1), ["probe 0 Http"]);
+    assert!(r.c.pending_tx(CheckerId(0)).starts_with(b"GET /b "));
+    http_ok(&mut r, 1.2, "200");
+    // Up: back to delay_loop.
+    assert_eq!(r.c.poll_at(), Some(at(11.2)));
+}
+
+#[test]
+fn http_refused_connection_is_a_failed_attempt() {
+    let mut r = Run::new(HTTP);
+    r.start();
+    r.tick(1.0);
+    assert_eq!(r.ev(1.1, 0, REFUSED), ["cancel 0"]);
+    // Retried after delay_before_retry.
+    assert_eq!(r.c.poll_at(), Some(at(4.1)));
+    r.tick(4.1);
+    let out = r.ev(4.2, 0, REFUSED);
+    assert!(out.contains(&"down 0/0".to_string()), "{out:?}");
+    // Down with a failed url: every max(delay_before_retry, delay_loop).
+    assert_eq!(r.c.poll_at(), Some(at(14.2)));
+}
+
+#[test]
 fn http_slow_server_times_out_per_step() {
     let mut r = Run::new(HTTP);
     r.start();

@@ -42,6 +42,9 @@ pub enum Recv {
 pub struct Probe {
     fd: OwnedFd,
     connecting: bool,
+    /// A TCP socket: a read of 0 bytes is the end of the stream (a datagram socket can
+    /// receive an empty datagram).
+    stream: bool,
     /// A raw IPv4 ICMP socket: received messages start with the IP header.
     raw_v4: bool,
 }
@@ -178,6 +181,7 @@ impl Probe {
         Ok(Probe {
             fd: sock,
             connecting,
+            stream: t.transport == Transport::Stream,
             raw_v4,
         })
     }
@@ -242,7 +246,8 @@ impl Probe {
         });
         match r {
             Ok(0) if buf.is_empty() => Recv::WouldBlock,
-            Ok(0) => Recv::Eof,
+            Ok(0) if self.stream => Recv::Eof,
+            Ok(0) => Recv::Data { start: 0, end: 0 },
             Ok(n) if self.raw_v4 => {
                 // Skip the IPv4 header (IHL words).
                 let ihl = usize::from(buf[0] & 0x0f) * 4;

@@ -41,6 +41,8 @@ pub mod http;
 pub mod icmp;
 mod msg;
 pub mod smtp;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod udp;
 
 #[cfg(test)]
@@ -228,6 +230,9 @@ pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
 struct Url {
     request: Vec<u8>,
     path: String,
+    /// The SNI name (enable_sni).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    sni: Option<String>,
     codes: StatusCodes,
     digest: Option<[u8; 16]>,
 }
@@ -241,6 +246,8 @@ struct HttpState {
     fast_recovery: bool,
     ssl: bool,
     tls_logged: bool,
+    #[cfg(feature = "tls")]
+    tls: Option<tls::Tls>,
 }
 
 enum Kind {
@@ -348,6 +355,8 @@ impl Checkers {
         let mut slots = Vec::new();
         let mut files = Vec::new();
         let mut rss = Vec::new();
+        #[cfg(feature = "tls")]
+        let tls_config = tls::client_config();
         for (vi, vs) in lvs.virtual_servers.iter().enumerate() {
             let vs_name = vs.name();
             for (ri, r) in vs.real_servers.iter().enumerate() {
@@ -377,6 +386,7 @@ impl Checkers {
                                     Url {
                                         request,
                                         path: u.path.clone(),
+                                        sni: u.sni_name.clone().filter(|_| h.enable_sni),
                                         codes: u.status_codes,
                                         digest: u.digest,
                                     }
@@ -390,6 +400,8 @@ impl Checkers {
                                 fast_recovery: h.fast_recovery,
                                 ssl,
                                 tls_logged: false,
+                                #[cfg(feature = "tls")]
+                                tls: ssl.then(|| tls::Tls::new(tls_config.clone())),
                             };
                             (Kind::Http(Box::new(st)), Transport::Stream)
                         }
@@ -826,7 +838,7 @@ impl Checkers {
         let kind = match &mut s.kind {
             Kind::Tcp => ProbeKind::Tcp,
             Kind::Http(h) => {
-                if h.ssl {
+                if h.ssl && cfg!(not(feature = "tls")) {
                     if !h.tls_logged {
                         h.tls_logged = true;
                         acts.log(Msg::NoTls(id));
@@ -838,7 +850,8 @@ impl Checkers {
                 h.resp.reset();
                 let u = h.url_it.unwrap_or(0);
                 if let Some(url) = h.urls.get(u) {
-                    if url.request.len() <= s.tx.capacity() {
+                    // SSL_GET sends its request through TLS once connected.
+                    if !h.ssl && url.request.len() <= s.tx.capacity() {
                         s.tx.extend_from_slice(&url.request);
                     }
                 }
@@ -906,6 +919,12 @@ impl Checkers {
         s.phase = Phase::Idle;
         s.tx.clear();
         s.tx_off = 0;
+        #[cfg(feature = "tls")]
+        if let Kind::Http(h) = &mut s.kind {
+            if let Some(t) = h.tls.as_mut() {
+                t.stop();
+            }
+        }
         self.disarm(i);
     }
 
@@ -934,6 +953,8 @@ impl Checkers {
                 }
                 ProbeEvent::Data(_) => {}
             },
+            #[cfg(feature = "tls")]
+            Kind::Http(h) if h.ssl => self.on_tls_event(now, i, ev, acts),
             Kind::Http(h) => match ev {
                 ProbeEvent::Connected => self.restep(now, i),
                 ProbeEvent::Data(d) => match h.resp.feed(d) {
@@ -1021,6 +1042,60 @@ impl Checkers {
             }
             Kind::Misc { .. } | Kind::File { .. } => {}
         }
+    }
+
+    /// SSL_GET: socket bytes through TLS to the HTTP reader.
+    #[cfg(feature = "tls")]
+    fn on_tls_event(&mut self, now: Instant, i: usize, ev: ProbeEvent, acts: &mut Actions) {
+        let s = &mut self.slots[i];
+        let ip = s
+            .target
+            .as_ref()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |t| t.dst.ip());
+        let Kind::Http(h) = &mut s.kind else { return };
+        let HttpState {
+            urls,
+            url_it,
+            resp,
+            tls,
+            ..
+        } = &mut **h;
+        let Some(t) = tls.as_mut() else {
+            return self.http_fail(now, i, None, acts);
+        };
+        let mut done = false;
+        let ok = match ev {
+            ProbeEvent::Connected => urls
+                .get(url_it.unwrap_or(0))
+                .is_some_and(|u| t.start(&u.request, u.sni.as_deref(), ip).is_ok()),
+            ProbeEvent::Data(d) => match t.feed(d, &mut |p| resp.feed(p).is_ok()) {
+                Ok(closed) => {
+                    done = closed || resp.complete();
+                    true
+                }
+                Err(_) => false,
+            },
+            ProbeEvent::Closed => {
+                done = true;
+                true
+            }
+            ProbeEvent::Failed(_) => false,
+        };
+        if !ok {
+            let e = resp.feed(&[]).err();
+            return self.http_fail(now, i, e, acts);
+        }
+        if done {
+            return self.http_done(now, i, acts);
+        }
+        if s.tx_off >= s.tx.len() {
+            s.tx.clear();
+            s.tx_off = 0;
+        }
+        if t.take_tx(&mut s.tx).is_err() {
+            return self.http_fail(now, i, None, acts);
+        }
+        self.restep(now, i);
     }
 
     fn timed_out(&mut self, now: Instant, i: usize, acts: &mut Actions) {

@@ -410,6 +410,7 @@ fn http_garbage_fails_at_once() {
     assert_eq!(r.c.poll_at(), Some(at(4.2)));
 }
 
+#[cfg(not(feature = "tls"))]
 #[test]
 fn ssl_get_without_tls_says_so_and_fails() {
     let conf = HTTP
@@ -614,4 +615,55 @@ fn no_allocation_in_the_loop_capacity_holds() {
         }
     }
     assert_eq!(r.c.heap.capacity(), cap);
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn ssl_get_through_tls() {
+    use std::io::{Read, Write};
+    let conf = HTTP.replace("HTTP_GET", "SSL_GET").replace(
+        "    path /a\n",
+        "    path /a\n    digest 5d41402abc4b2a76b9719d911017c592\n",
+    );
+    let mut r = Run::new(&conf);
+    r.start();
+    assert_eq!(r.tick(1.0), ["probe 0 Ssl"]);
+    // Nothing in clear before the handshake.
+    assert!(r.c.pending_tx(CheckerId(0)).is_empty());
+    assert!(r.ev(1.1, 0, ProbeEvent::Connected).is_empty());
+    let mut server = tls::testing::server();
+    let mut out = Vec::new();
+    let mut answered = false;
+    for _ in 0..20 {
+        let tx = r.c.pending_tx(CheckerId(0)).to_vec();
+        r.c.sent(CheckerId(0), tx.len());
+        let mut rd = &tx[..];
+        while !rd.is_empty() {
+            server.read_tls(&mut rd).unwrap();
+            server.process_new_packets().unwrap();
+        }
+        let mut req = Vec::new();
+        let _ = server.reader().read_to_end(&mut req);
+        if !answered && req.starts_with(b"GET /a HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\n") {
+            answered = true;
+            server
+                .writer()
+                .write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                .unwrap();
+        }
+        let mut back = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut back).unwrap();
+        }
+        if !back.is_empty() {
+            out = r.ev(1.2, 0, ProbeEvent::Data(&back));
+            if !out.is_empty() {
+                break;
+            }
+        }
+    }
+    assert!(answered);
+    assert_eq!(out, ["cancel 0"]);
+    // The next url a delay_loop later.
+    assert_eq!(r.c.poll_at(), Some(at(11.2)));
 }

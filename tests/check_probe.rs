@@ -25,6 +25,27 @@ const HELLO_MD5: &str = "5d41402abc4b2a76b9719d911017c592";
 
 fn conf() -> String {
     let c = "connect_timeout 1\n retry 0\n warmup 0";
+    let ssl = if cfg!(feature = "tls") {
+        format!(
+            "virtual_server 10.9.9.9 443 {{
+ delay_loop 1
+ protocol TCP
+ real_server 127.0.0.1 9011 {{
+  SSL_GET {{
+   url {{
+    path /ok
+    digest {HELLO_MD5}
+   }}
+   {c}
+   alpha
+  }}
+ }}
+}}
+"
+        )
+    } else {
+        String::new()
+    };
     format!(
         "virtual_server 10.9.9.9 80 {{
  delay_loop 1
@@ -67,7 +88,7 @@ fn conf() -> String {
   }}
  }}
 }}
-virtual_server fd00::9 80 {{
+{ssl}virtual_server fd00::9 80 {{
  delay_loop 1
  protocol TCP
  real_server ::1 9008 {{
@@ -176,6 +197,63 @@ fn serve_dns(u: UdpSocket) {
                 b[2] |= 0x80;
                 let _ = u.send_to(&b[..n], from);
             }
+        }
+    });
+}
+
+/// An HTTPS server with a self-signed certificate (made with openssl for this test).
+#[cfg(feature = "tls")]
+fn serve_https(l: TcpListener) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBhjCCASugAwIBAgIUIquMccBzOJh0LXTf3TgjzKcHOFcwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMY2hlY2tlci10ZXN0MCAXDTI2MTEyMzA4NTEzMloYDzIxMjYx
+MDMwMDg1MTMyWjAXMRUwEwYDVQQDDAxjaGVja2VyLXRlc3QwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAARZJlcuT7680PR6nAgVc+4WPg5uepq6EffDZy+yLUU8msF/
+c3E9hv1/rI5Se9qoM4I8veifvW3230D11DCk/AVEo1MwUTAdBgNVHQ4EFgQU28gH
+qqfcpAK5UufIOfZ40kuWulowHwYDVR0jBBgwFoAU28gHqqfcpAK5UufIOfZ40kuW
+ulowDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA3r0Iy4UA5yhc
+ELH/WEy0Yudfby7W8+EwZIqDvpWsYD8CIQDxIKKvn4DQLq9IuyMWPTu9fePl+f8n
+2fUvxy5gCL7yHw==
+-----END CERTIFICATE-----
+";
+    const KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgO8qDy9qT4k3WQU+P
+nygHEP/T4xboekKF1KzFiH0iGoOhRANCAARZJlcuT7680PR6nAgVc+4WPg5uepq6
+EffDZy+yLUU8msF/c3E9hv1/rI5Se9qoM4I8veifvW3230D11DCk/AVE
+-----END PRIVATE KEY-----
+";
+    let certs = vec![CertificateDer::from_pem_slice(CERT.as_bytes()).expect("cert")];
+    let key = PrivateKeyDer::from_pem_slice(KEY.as_bytes()).expect("key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    let cfg = std::sync::Arc::new(cfg);
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { continue };
+            let Ok(conn) = rustls::ServerConnection::new(cfg.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, s);
+            let mut req = Vec::new();
+            let mut b = [0u8; 512];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut b) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&b[..n]),
+                }
+            }
+            if req.starts_with(b"GET /ok HTTP/1.0\r\n") {
+                let _ = tls.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+            }
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
         }
     });
 }
@@ -373,6 +451,8 @@ fn probes_in_a_namespace() {
         serve_slow_loris(TcpListener::bind("127.0.0.1:9004").expect("9004"));
         serve_udp(UdpSocket::bind("127.0.0.1:9007").expect("9007"));
         serve_dns(UdpSocket::bind("127.0.0.1:9009").expect("9009"));
+        #[cfg(feature = "tls")]
+        serve_https(TcpListener::bind("127.0.0.1:9011").expect("9011"));
         let mut d = Driver {
             c: Checkers::new(&cfg.lvs, 7),
             probes: HashMap::new(),
@@ -414,6 +494,9 @@ fn probes_in_a_namespace() {
     assert!(when("Adding service [127.0.0.1]:udp:9007 to VS [10.9.9.9]:udp:53") < 1.5);
     assert!(when("Adding service [::1]:tcp:9008 to VS [fd00::9]:tcp:80") < 1.5);
     assert!(when("Adding service [127.0.0.1]:udp:9009 to VS [10.9.9.9]:udp:53") < 1.5);
+    if cfg!(feature = "tls") {
+        assert!(when("Adding service [127.0.0.1]:tcp:9011 to VS [10.9.9.9]:tcp:443") < 1.5);
+    }
     // The bad ones.
     // A UDP port nobody listens on: the ICMP port unreachable fails it.
     assert!(when("Removing service [127.0.0.1]:udp:9010 from VS [10.9.9.9]:udp:53") < 1.5);

@@ -4,7 +4,9 @@
 //! No IO and no clock: every entry point takes `now` and an input and pushes [`Action`]s
 //! into a caller-owned [`Actions`] list of fixed capacity; [`Checkers::poll_at`] is the
 //! earliest deadline. Nothing allocates after [`Checkers::new`]: requests, queries and
-//! response readers are made there, once per checker.
+//! response readers are made there, once per checker (`tests/check_alloc.rs` proves it).
+//! The one exception is SSL_GET with the `tls` feature: rustls allocates a connection per
+//! attempt. Without the feature SSL_GET fails every attempt, logging once that it needs it.
 //!
 //! How a runtime drives it:
 //!
@@ -28,13 +30,25 @@
 //!    - `Log(msg)`: log `c.text(msg)`.
 //! 3. Wait until `c.poll_at()` or a socket event; on the deadline call
 //!    `c.handle_timeout(now, &mut a)`. A probe's deadline (connect_timeout, re-armed by
-//!    every step of a dialogue) is the core's: it cancels the probe itself.
+//!    every step of a dialogue, never past `limits::CHECK_ATTEMPT_TIMEOUTS` of them) is
+//!    the core's: it cancels the probe itself. A MISC_CHECK has no core deadline: the
+//!    script runner kills it at its timeout and reports `MiscExit::TimedOut`.
 //! 4. FILE_CHECK: report each value of its `track_file` with `c.file_value(now, id, v, ..)`.
+//!
+//! Events for an attempt that is over (a late `Connected`, data after `CancelProbe`) are
+//! ignored, so the runtime need not be exact about the order of its reads.
 //!
 //! Scheduling is keepalived's: each checker starts after 1 s + a random part of its
 //! `warmup`; a failed attempt is retried `retry` times `delay_before_retry` apart before the
 //! checker is down; then it runs every `delay_loop`. A real server is alive while none of
-//! its checkers is down (`num_failed_checkers`); `alpha` checkers start down.
+//! its checkers is down (`num_failed_checkers`); `alpha` checkers start down. Each kind
+//! follows its own keepalived epilogue: TCP_CHECK retries even when down (silently);
+//! UDP_CHECK and PING_CHECK give up at once when down; HTTP_GET checks one url per
+//! delay_loop and, once a url failed, re-checks it every max(delay_before_retry,
+//! delay_loop) and then every url before it is up again (`fast_recovery` skips the waits
+//! until it has a verdict); SMTP_CHECK, DNS_CHECK and MISC_CHECK as `check_smtp.c`,
+//! `check_dns.c` and `check_misc.c` (misc_dynamic: exit 2..255 sets the weight to
+//! status − 2).
 
 pub mod dns;
 pub mod http;

@@ -7,6 +7,8 @@ EXAMPLE := rootfs/etc/keepalived/keepalived.conf
 # Cross builds: Debian's cross gcc links, qemu-user runs.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER ?= aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUNNER ?= qemu-aarch64-static
+# ring (TLS for SSL_GET) compiles C for the target.
+export CC_aarch64_unknown_linux_musl ?= aarch64-linux-gnu-gcc
 
 # $(call apt,pkg...): install the Debian packages that are missing.
 define apt

@@ -269,6 +269,12 @@ impl AsRawFd for Probe {
     }
 }
 
+impl std::os::fd::AsFd for Probe {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,7 @@ impl<'o> Daemon<'o> {
         let now = event::now();
         if let Some(l) = &mut self.lvs {
             l.start();
+            l.start_checkers(now, &mut self.lp);
         }
         self.side.start(now);
         self.forward_syncd();
@@ -172,10 +173,15 @@ impl<'o> Daemon<'o> {
         let mut stop_by: Option<Instant> = None;
         self.heap_base = heap::allocations();
         loop {
-            let deadline = match (self.side.poll_at(), stop_by) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+            let lvs_at = if stop_by.is_none() {
+                self.lvs.as_ref().and_then(|l| l.poll_at())
+            } else {
+                None
             };
+            let deadline = [self.side.poll_at(), stop_by, lvs_at]
+                .into_iter()
+                .flatten()
+                .min();
             let (now, signals) = match self.lp.wait(deadline) {
                 Ok(r) => {
                     self.ready.clear();
@@ -217,11 +223,20 @@ impl<'o> Daemon<'o> {
             }
             for k in 0..self.ready.len() {
                 let t = self.ready[k];
-                if let Some(&src) = self.sources.get(t.0 as usize) {
+                if t.0 >= lvs::PROBE_TOKEN {
+                    if let Some(l) = &mut self.lvs {
+                        l.on_ready(now, t, &mut self.lp);
+                    }
+                } else if let Some(&src) = self.sources.get(t.0 as usize) {
                     self.side.on_ready(now, src);
                 }
             }
             self.side.on_timeout(now);
+            if stop_by.is_none() {
+                if let Some(l) = &mut self.lvs {
+                    l.on_timeout(now, &mut self.lp);
+                }
+            }
             self.forward_syncd();
             self.register_if_changed();
             if let Some(by) = stop_by {
@@ -259,7 +274,7 @@ impl<'o> Daemon<'o> {
         match load(self.opts, true) {
             Ok(mut c) => {
                 if let Some(l) = &mut self.lvs {
-                    l.reload(&c);
+                    l.reload(now, &c, &mut self.lp);
                 }
                 if !self.opts.subsystems.vrrp {
                     c.vrrp = Default::default();

@@ -4,6 +4,7 @@
 //! runtime performs IO. This crate currently holds the configuration front end (`config`), the
 //! command line (`cli`) and the VRRP wire format and authentication (`vrrp`).
 
+pub mod bounded;
 pub mod check;
 pub mod cli;
 pub mod config;

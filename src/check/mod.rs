@@ -172,56 +172,12 @@ pub enum Action {
     Log(Msg),
 }
 
-/// The actions of one call into the core; what does not fit is counted, never stored.
-#[derive(Debug)]
-pub struct Actions {
-    list: Vec<Action>,
-    dropped: usize,
-}
+/// The actions of one call into the core, in a list of fixed capacity.
+pub type Actions = crate::bounded::Bounded<Action>;
 
 impl Actions {
-    pub fn with_capacity(cap: usize) -> Actions {
-        Actions {
-            list: Vec::with_capacity(cap),
-            dropped: 0,
-        }
-    }
-
-    pub fn push(&mut self, a: Action) {
-        if self.list.len() < self.list.capacity() {
-            self.list.push(a);
-        } else {
-            self.dropped += 1;
-        }
-    }
-
     fn log(&mut self, m: Msg) {
         self.push(Action::Log(m));
-    }
-
-    pub fn as_slice(&self) -> &[Action] {
-        &self.list
-    }
-
-    pub fn iter(&self) -> std::slice::Iter<'_, Action> {
-        self.list.iter()
-    }
-
-    pub fn dropped(&self) -> usize {
-        self.dropped
-    }
-
-    pub fn clear(&mut self) {
-        self.list.clear();
-        self.dropped = 0;
-    }
-
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 }
 

@@ -158,93 +158,11 @@ pub enum Action {
     Log(Msg),
 }
 
-/// The actions of one call into the core. Its capacity is fixed when it is made; what does
-/// not fit is counted, never stored, so the list never allocates after start-up.
-#[derive(Debug)]
-pub struct Actions {
-    list: Vec<Action>,
-    dropped: usize,
-}
+/// The actions of one call into the core, in a list of fixed capacity.
+pub type Actions = crate::bounded::Bounded<Action>;
 
 impl Actions {
-    pub fn with_capacity(cap: usize) -> Actions {
-        Actions {
-            list: Vec::with_capacity(cap),
-            dropped: 0,
-        }
-    }
-
-    /// Room for `cap` actions in all (a reload grows the list; nothing else does).
-    pub fn reserve_total(&mut self, cap: usize) {
-        let len = self.list.len();
-        if cap > self.list.capacity() {
-            self.list.reserve_exact(cap - len);
-        }
-    }
-
-    pub fn push(&mut self, a: Action) {
-        if self.list.len() < self.list.capacity() {
-            self.list.push(a);
-        } else {
-            self.dropped += 1;
-        }
-    }
-
     pub fn log(&mut self, m: Msg) {
         self.push(Action::Log(m));
-    }
-
-    pub fn as_slice(&self) -> &[Action] {
-        &self.list
-    }
-
-    pub fn iter(&self) -> std::slice::Iter<'_, Action> {
-        self.list.iter()
-    }
-
-    /// Actions that did not fit since the last `clear`.
-    pub fn dropped(&self) -> usize {
-        self.dropped
-    }
-
-    pub fn clear(&mut self) {
-        self.list.clear();
-        self.dropped = 0;
-    }
-
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-}
-
-impl<'a> IntoIterator for &'a Actions {
-    type Item = &'a Action;
-    type IntoIter = std::slice::Iter<'a, Action>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.list.iter()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_full_list_counts_what_it_drops_and_never_grows() {
-        let mut a = Actions::with_capacity(2);
-        let cap = a.list.capacity();
-        for _ in 0..cap + 3 {
-            a.push(Action::AddAddresses(InstanceId(0)));
-        }
-        assert_eq!(a.len(), cap);
-        assert_eq!(a.dropped(), 3);
-        assert_eq!(a.list.capacity(), cap);
-        a.clear();
-        assert!(a.is_empty());
-        assert_eq!(a.dropped(), 0);
     }
 }

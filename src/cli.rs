@@ -396,6 +396,8 @@ pub fn main(argv: Vec<String>) -> i32 {
     if o.config_test.is_none() && !o.dump_conf {
         return crate::runtime::run(&o, &argv);
     }
+    // One configuration read, then the process ends.
+    crate::runtime::heap::one_shot_arena();
     let host = RealHost::default();
     let load = LoadOptions {
         path: o.config_file.clone(),

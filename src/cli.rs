@@ -293,7 +293,7 @@ pub fn parse_args(prog: &str, args: &[String], out: &mut dyn Write, err: &mut dy
         }
     }
     if m.opt_present("T") {
-        let _ = writeln!(err, "{prog}: genhash mode (-T/--genhash) is not available yet: it comes with the LVS health checkers");
+        let _ = writeln!(err, "{prog}: -T/--genhash must be the first option");
         return Parsed::Exit(1);
     }
     if m.opt_present("v") {
@@ -388,6 +388,10 @@ pub fn main(argv: Vec<String>) -> i32 {
         .unwrap_or("keepalived-rs")
         .to_string();
     let args = argv.get(1..).unwrap_or(&[]);
+    // genhash: `-T`/`--genhash` first, or the program called `genhash`.
+    if prog == "genhash" || matches!(args.first().map(String::as_str), Some("-T" | "--genhash")) {
+        return crate::genhash::main(args);
+    }
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let o = match parse_args(&prog, args, &mut out, &mut err) {
         Parsed::Run(o) => o,
@@ -544,9 +548,10 @@ mod tests {
             assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
             assert!(err.contains("not supported"), "{err}");
         }
-        let (p, _, err) = parse(&["-T"]);
+        // genhash runs when -T comes first (cli::main); anywhere else it is an error.
+        let (p, _, err) = parse(&["-n", "-T"]);
         assert_eq!(p, Parsed::Exit(1));
-        assert!(err.contains("not available yet"));
+        assert!(err.contains("must be the first option"));
         assert_eq!(parse(&["--bogus"]).0, Parsed::Exit(1));
     }
 

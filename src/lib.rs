@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod event;
+pub mod genhash;
 pub mod ipvs;
 pub mod limits;
 pub mod log;

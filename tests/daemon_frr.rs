@@ -1,6 +1,6 @@
 //! Interoperability with FRR's vrrpd (Debian's `frr`): two network namespaces joined by a
-//! veth pair, FRR (zebra and vrrpd) in one and our daemon in the other, VRRPv3, through
-//! election, SIGKILL failover, preemption back and SIGTERM handover (both send a
+//! veth pair, FRR (zebra and vrrpd) in one and our daemon in the other, VRRPv3 (and v2 for
+//! IPv4), through election, SIGKILL failover, preemption back and SIGTERM handover (both send a
 //! priority-0 advert), in both directions, for IPv4 and IPv6, ours on `eth0` or on its
 //! own VMAC (`use_vmac`).
 //!
@@ -41,10 +41,15 @@ struct Fam {
     /// Ours with `use_vmac` (a private-mode macvlan `vrrp.5` with the same virtual MAC),
     /// mirroring FRR.
     vmac: bool,
+    /// VRRP version (FRR speaks 2 and 3).
+    version: u8,
 }
 
 impl Fam {
     fn name(&self) -> &'static str {
+        if self.version == 2 {
+            return "v2 IPv4";
+        }
         match (self.v6, self.vmac) {
             (false, false) => "v3 IPv4",
             (true, false) => "v3 IPv6",
@@ -82,10 +87,11 @@ impl Fam {
     fn ours(&self, priority: u8) -> String {
         let vmac = if self.vmac { "use_vmac" } else { "" };
         format!(
-            "global_defs {{\n router_id OURS\n vrrp_version 3\n}}\n\
+            "global_defs {{\n router_id OURS\n vrrp_version {}\n}}\n\
              vrrp_instance VI_1 {{\n state BACKUP\n interface eth0\n virtual_router_id {VRID}\n\
              priority {priority}\n advert_int 1\n {vmac}\n\
              virtual_ipaddress {{\n {}/{}\n }}\n}}\n",
+            self.version,
             self.vip(),
             self.prefix()
         )
@@ -95,8 +101,9 @@ impl Fam {
     fn frr(&self, priority: u8) -> String {
         let ip = if self.v6 { "ipv6" } else { "ip" };
         format!(
-            "interface eth0\n vrrp {VRID} version 3\n vrrp {VRID} priority {priority}\n\
+            "interface eth0\n vrrp {VRID} version {}\n vrrp {VRID} priority {priority}\n\
              vrrp {VRID} advertisement-interval 1000\n vrrp {VRID} {ip} {}\n",
+            self.version,
             self.vip()
         )
     }
@@ -447,11 +454,18 @@ const V4: Fam = Fam {
     v6: false,
     net: 91,
     vmac: false,
+    version: 3,
 };
 const V6: Fam = Fam {
     v6: true,
     net: 92,
     vmac: false,
+    version: 3,
+};
+const V4_V2: Fam = Fam {
+    net: 95,
+    version: 2,
+    ..V4
 };
 const V4_VMAC: Fam = Fam {
     net: 93,
@@ -463,6 +477,16 @@ const V6_VMAC: Fam = Fam {
     vmac: true,
     ..V6
 };
+
+#[test]
+fn frr_over_ours_v2() {
+    frr_over_ours("fo2", V4_V2);
+}
+
+#[test]
+fn ours_over_frr_v2() {
+    ours_over_frr("of2", V4_V2);
+}
 
 #[test]
 fn frr_over_ours_v3() {

@@ -127,10 +127,7 @@ impl VrrpSide {
             }
         }
         for a in c.vips.iter().chain(&c.evips) {
-            let Some(index) = vip_dev(c, a.dev.as_deref())
-                .and_then(|d| self.ifaces.named(d))
-                .map(|i| i.index)
-                .filter(|&i| i != 0)
+            let Some(index) = vip_dev(c, a.dev.as_deref()).and_then(|d| self.ifaces.ifindex(d))
             else {
                 continue;
             };
@@ -212,10 +209,7 @@ impl VrrpSide {
             })
         };
         for a in c.vips.iter().chain(&c.evips).filter(|a| !same(a)) {
-            let Some(index) = vip_dev(c, a.dev.as_deref())
-                .and_then(|d| self.ifaces.named(d))
-                .map(|i| i.index)
-                .filter(|&i| i != 0)
+            let Some(index) = vip_dev(c, a.dev.as_deref()).and_then(|d| self.ifaces.ifindex(d))
             else {
                 continue;
             };

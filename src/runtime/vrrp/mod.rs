@@ -23,6 +23,7 @@ use crate::vrrp::router::Router;
 use crate::vrrp::tx::MAX_ADVERT_LEN;
 
 use super::ifaces::{Ifaces, PrimaryChange};
+use crate::net::nl::Interfaces as _;
 
 mod execute;
 mod setup;
@@ -224,7 +225,7 @@ impl VrrpSide {
         }
         for a in &v.static_addresses {
             let dev = a.dev.as_deref().unwrap_or(default);
-            let Some(index) = self.ifaces.named(dev).map(|i| i.index).filter(|&i| i != 0) else {
+            let Some(index) = self.ifaces.ifindex(dev) else {
                 log::error!("static address {}: no interface {dev}", a.addr);
                 continue;
             };

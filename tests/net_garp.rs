@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use common::{in_netns, system_ready, Keepalived, NetnsPair};
+use common::{in_netns, system_ready, Kind, NetnsPair, Vrrpd};
 use keepalived_rs::net::garp::{arp_frame, na_frame, Announcer, FRAME_LEN};
 use keepalived_rs::net::ifinfo;
 
@@ -227,7 +227,8 @@ fn keepalived_s_garp_and_na_are_ours_byte_for_byte() {
         .mac
         .expect("Ethernet");
     // The eVIP is IPv6, so the IPv4 instance's bursts carry an NA too.
-    let ka = Keepalived::start(
+    let ka = Vrrpd::start(
+        Kind::Keepalived,
         &net.a,
         "vrrp_instance VI {
             state MASTER

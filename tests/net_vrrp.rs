@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::os::fd::RawFd;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use common::{in_netns, scratch_dir, system_ready, Keepalived, NetnsPair};
+use common::{in_netns, scratch_dir, system_ready, Kind, NetnsPair, Vrrpd};
 use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::model::vrrp::Family;
 use keepalived_rs::config::{self, Config, LoadOptions};
@@ -313,7 +313,11 @@ fn backup_of_keepalived(name: &str, family: Family, body: &str) {
     net.must(&["ip", "-n", &net.a, "addr", "add", a, "dev", "eth0"]);
     let b_cidr = format!("{b}/{}", if family == Family::V4 { 24 } else { 64 });
     net.must(&["ip", "-n", &net.b, "addr", "add", &b_cidr, "dev", "eth0"]);
-    let ka = Keepalived::start(&net.a, &instance(200, &format!("state MASTER\n{body}")));
+    let ka = Vrrpd::start(
+        Kind::Keepalived,
+        &net.a,
+        &instance(200, &format!("state MASTER\n{body}")),
+    );
 
     let mut me = Side::new(&instance(100, body));
     let mut socks = in_netns(&net.b, || me.open());

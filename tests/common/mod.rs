@@ -234,56 +234,6 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
     dir
 }
 
-/// Debian's keepalived running VRRP only (`-P -n -l -D`) in namespace `ns`, its pid files
-/// and log in a scratch directory; stopped on drop (TERM, then KILL after 5 s).
-pub struct Keepalived {
-    child: std::process::Child,
-    dir: PathBuf,
-}
-
-impl Keepalived {
-    pub fn start(ns: &str, conf: &str) -> Keepalived {
-        let dir = scratch_dir("ka-run");
-        let path = |f: &str| dir.join(f).to_string_lossy().into_owned();
-        std::fs::write(path("keepalived.conf"), conf).expect("write configuration");
-        let log = std::fs::File::create(path("log")).expect("log file");
-        let ka = ["/usr/sbin/keepalived", "-P", "-n", "-l", "-D"];
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns])
-            .args(ka)
-            .args(["-f", &path("keepalived.conf")])
-            .args(["-p", &path("keepalived.pid"), "-r", &path("vrrp.pid")])
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().expect("log file"))
-            .stderr(log)
-            .spawn()
-            .expect("start keepalived");
-        Keepalived { child, dir }
-    }
-
-    /// What it logged so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Keepalived {
-    fn drop(&mut self) {
-        use std::time::{Duration, Instant};
-        // SAFETY: kill only signals; the pid is our own child, not yet reaped.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// The calling thread inside a network namespace until dropped: sockets it opens belong
 /// to the namespace, and so does /proc/sys/net as it sees it. Drop it before the
 /// [`Netns`] (declare it after).

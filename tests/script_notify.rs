@@ -178,7 +178,7 @@ vrrp_instance VI_1 {{
     let mut r = Runner::new(&c.vrrp, &c.global).unwrap();
     let mut notifier = Notifier::new(&c.vrrp, &mut r);
     let t = now();
-    assert!(notifier.open_fifos(&c.global, &mut r, t).is_empty());
+    assert!(notifier.open_fifos(&c.global, &mut r, t, None).is_empty());
     let fifos = [format!("{d}/global.fifo"), format!("{d}/vrrp.fifo")];
     let readers = fifos.each_ref().map(|p| reader(p));
 
@@ -316,7 +316,9 @@ vrrp_instance VI_1 {{
         libc::umask(m);
         m
     };
-    assert!(notifier.open_fifos(&cfg.global, &mut r, now()).is_empty());
+    assert!(notifier
+        .open_fifos(&cfg.global, &mut r, now(), None)
+        .is_empty());
     let meta = std::fs::metadata(format!("{d}/made.fifo")).unwrap();
     assert!(meta.file_type().is_fifo());
     assert_eq!(meta.mode() & 0o777, 0o644 & !umask);

@@ -393,3 +393,63 @@ fn stop_notifications_are_waited_for_then_killed() {
     assert_eq!(exit, ScriptExit::Signaled(libc::SIGKILL));
     assert_eq!(r.running(), 0);
 }
+
+/// Drives `pid` through the runner's deadlines and reaping until it ends: (exit, killed).
+fn drive_misc(r: &mut Runner, pid: Pid) -> (ScriptExit, bool) {
+    for _ in 0..1000 {
+        let mut out = Vec::with_capacity(keepalived_rs::script::runner::EVENT_BATCH);
+        if r.poll_at().is_some_and(|t| t <= now()) {
+            while r.on_timeout(now(), &mut out) {}
+        }
+        while r.reap(&mut out) {}
+        for e in &out {
+            if let Event::Ended {
+                pid: p,
+                exit,
+                killed,
+                ..
+            } = e
+            {
+                if *p == pid {
+                    return (*exit, *killed);
+                }
+            }
+        }
+        std::thread::sleep(StdDuration::from_millis(10));
+    }
+    panic!("pid {pid} did not end");
+}
+
+#[test]
+fn misc_check_timeout_sigterm_counts_as_timed_out_unless_it_exits() {
+    let _g = serial();
+    let dir = Scratch::new("misc");
+    let hang = dir.script("hang.sh", "#!/bin/sh\nexec sleep 30\n");
+    let polite = dir.script(
+        "polite.sh",
+        "#!/bin/sh\ntrap 'exit 0' TERM\nwhile :; do sleep 0.05; done\n",
+    );
+    let quick = dir.script("quick.sh", "#!/bin/sh\nexit 3\n");
+    let mut r = runner_with_track(None);
+    let timeout = Duration::from_micros(200_000);
+    let run = |r: &mut Runner, path: &str| {
+        let cmd = r.register(Command::new(&script(&[path], Run::Exec, ROOT), &[]).unwrap());
+        let pid = r.spawn_misc(now(), cmd, 7, timeout).expect("spawn");
+        drive_misc(r, pid)
+    };
+    // Killed by the SIGTERM at its timeout: keepalived's "timed out".
+    assert_eq!(
+        run(&mut r, &hang),
+        (ScriptExit::Signaled(libc::SIGTERM), true)
+    );
+    // It took the SIGTERM and exited 0: that status is its result.
+    assert_eq!(run(&mut r, &polite), (ScriptExit::Exited(0), false));
+    // Ended before its timeout.
+    assert_eq!(run(&mut r, &quick), (ScriptExit::Exited(3), false));
+    // A script that cannot run fails the check (the shell's 127), never passes it.
+    let missing = dir.path("missing.sh");
+    let cmd = r.register(Command::new(&script(&[&missing], Run::Shell, ROOT), &[]).unwrap());
+    let pid = r.spawn_misc(now(), cmd, 8, timeout).expect("spawn");
+    assert_eq!(drive_misc(&mut r, pid), (ScriptExit::Exited(127), false));
+    assert_eq!(r.running(), 0);
+}

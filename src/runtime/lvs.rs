@@ -3,21 +3,131 @@
 //! checkers' verdicts (`check::Checkers`, probes on nonblocking sockets in the one loop)
 //! change it one virtual server at a time, and only what differs from the kernel's table is
 //! executed through `net::ipvs`. A kernel without IPVS gets one error line and the VRRP side
-//! goes on. Not run yet: MISC_CHECK scripts and FILE_CHECK values (those checkers fail,
-//! saying so), notify_up/notify_down scripts.
+//! goes on.
+//!
+//! Scripts (MISC_CHECK, notify_up/down, quorum_up/down) run through the daemon's one
+//! script runner and their FIFO lines go through its notifier, both lent by the VRRP side
+//! in [`Io`]; MISC_CHECK ends and tracked-file values (FILE_CHECK) come back from it.
 
 use std::os::fd::AsFd;
 
-use crate::check::{self, Action as CheckAction, CheckerId, Checkers, MiscExit, ProbeEvent};
+use crate::check::{
+    self, Action as CheckAction, CheckerId, Checkers, FileCheckId, MiscExit, ProbeEvent,
+};
+use crate::config::model::script::Script;
 use crate::config::Config;
 use crate::event::{Interest, Loop, Token};
-use crate::ipvs::model::{self, Model, Table, VsId};
+use crate::ipvs::model::{self, Model, QuorumChange, Table, VsId};
 use crate::ipvs::reconcile::{self, Ops, Scope};
 use crate::limits;
 use crate::net::ipvs::Ipvs;
 use crate::net::probe::{Probe, Recv};
+use crate::script::fifo::LvsLine;
+use crate::script::{CmdId, Command, Notifier, Purpose, Runner, Tail};
 use crate::time::Instant;
+use crate::vrrp::action::FileId;
 use crate::vrrp::lvs_syncd::{SyncDaemon, SyncdRole};
+
+/// What the LVS side borrows from the rest of the daemon to act.
+pub struct Io<'a> {
+    pub lp: &'a mut Loop,
+    pub runner: &'a mut Runner,
+    pub notifier: &'a mut Notifier,
+}
+
+/// A virtual server's names and scripts (keepalived's FMT_VS, quorum_up/down).
+struct VsNotes {
+    name: String,
+    quorum_up: Option<CmdId>,
+    quorum_down: Option<CmdId>,
+    omega: bool,
+    rss: Vec<RsNotes>,
+}
+
+/// A real server's name (FMT_RS) and its notify_up/notify_down.
+struct RsNotes {
+    name: String,
+    up: Option<CmdId>,
+    down: Option<CmdId>,
+}
+
+/// The names and notify scripts of every virtual and real server, the MISC_CHECK
+/// commands by checker, and which FILE_CHECKs read which tracked file.
+#[derive(Default)]
+struct Scripts {
+    vs: Vec<VsNotes>,
+    misc: Vec<Option<CmdId>>,
+    files: Vec<(FileId, FileCheckId)>,
+}
+
+impl Scripts {
+    /// Registers every LVS script with `runner` (start-up, or a reload's new runner).
+    fn new(config: &Config, checkers: &Checkers, runner: &mut Runner) -> Scripts {
+        let mut reg = |s: &Option<Box<Script>>| {
+            let cmd = Command::new(s.as_deref()?, &[])?;
+            Some(runner.register(cmd))
+        };
+        let mut vs = Vec::with_capacity(config.lvs.virtual_servers.len());
+        let mut files = Vec::new();
+        for v in &config.lvs.virtual_servers {
+            let mut rss = Vec::with_capacity(v.real_servers.len());
+            for r in &v.real_servers {
+                rss.push(RsNotes {
+                    name: r.name(v),
+                    up: reg(&r.notify_up),
+                    down: reg(&r.notify_down),
+                });
+                for f in &r.file_checks {
+                    let id = FileCheckId(files.len() as u32);
+                    let file = config
+                        .vrrp
+                        .track_files
+                        .iter()
+                        .position(|t| t.name == f.track_file);
+                    // Every FILE_CHECK has an id, named file or not (checkers count them
+                    // in the same order); u16::MAX matches no file.
+                    let file = file.and_then(|i| u16::try_from(i).ok()).unwrap_or(u16::MAX);
+                    files.push((FileId(file), id));
+                }
+            }
+            vs.push(VsNotes {
+                name: v.name(),
+                quorum_up: reg(&v.quorum_up),
+                quorum_down: reg(&v.quorum_down),
+                omega: v.omega,
+                rss,
+            });
+        }
+        let misc = (0..checkers.checker_count() as u32)
+            .map(|id| {
+                let (script, _) = checkers.misc(CheckerId(id))?;
+                Some(runner.register(Command::new(script, &[])?))
+            })
+            .collect();
+        Scripts { vs, misc, files }
+    }
+
+    fn rs(&self, rs: check::RsId) -> Option<(&VsNotes, &RsNotes)> {
+        let v = self.vs.get(usize::from(rs.vs))?;
+        Some((v, v.rss.get(usize::from(rs.rs))?))
+    }
+}
+
+/// The longest FIFO line the LVS side of `config` writes.
+pub fn fifo_line_len(config: &Config) -> usize {
+    config
+        .lvs
+        .virtual_servers
+        .iter()
+        .flat_map(|v| {
+            let vs = v.name().len();
+            v.real_servers
+                .iter()
+                .map(move |r| LvsLine::max_len(r.name(v).len(), vs))
+        })
+        .max()
+        .unwrap_or(0)
+}
 
 /// Loop tokens of probe sockets: this plus the checker's index (the VRRP side's tokens are
 /// small indices).
@@ -40,8 +150,7 @@ pub struct LvsSide {
     /// One virtual server's table before and after a verdict.
     before: Table,
     after: Table,
-    /// MISC_CHECK / FILE_CHECK are not run yet: said once.
-    said_misc: bool,
+    scripts: Scripts,
 }
 
 fn table_for(model: &Model) -> Table {
@@ -89,35 +198,77 @@ impl LvsSide {
             acts,
             probes,
             rx: vec![0; limits::PROBE_RECV_BUFFER].into_boxed_slice(),
-            said_misc: false,
+            scripts: Scripts::default(),
         })
     }
 
-    /// The checkers start (after their warmup) once the table is programmed.
-    pub fn start_checkers(&mut self, now: Instant, lp: &mut Loop) {
+    /// Registers the LVS scripts with the daemon's runner (before [`Self::start_checkers`]).
+    pub fn register_scripts(&mut self, config: &Config, runner: &mut Runner) {
+        self.scripts = Scripts::new(config, &self.checkers, runner);
+    }
+
+    /// The checkers start (after their warmup) once the table is programmed; FILE_CHECKs
+    /// get the tracked files' values.
+    pub fn start_checkers(
+        &mut self,
+        now: Instant,
+        files: impl Iterator<Item = (FileId, i64)>,
+        io: &mut Io,
+    ) {
         self.acts.clear();
         self.checkers.start(now, &mut self.acts);
-        self.run(now, lp);
+        self.run(now, io);
+        self.file_values(now, files, io);
+    }
+
+    /// The tracked files' values (all of them, after one changed).
+    pub fn file_values(
+        &mut self,
+        now: Instant,
+        files: impl Iterator<Item = (FileId, i64)>,
+        io: &mut Io,
+    ) {
+        if self.scripts.files.is_empty() {
+            return;
+        }
+        self.acts.clear();
+        for (file, v) in files {
+            for k in 0..self.scripts.files.len() {
+                let (f, id) = self.scripts.files[k];
+                if f == file {
+                    self.checkers.file_value(now, id, v, &mut self.acts);
+                }
+            }
+        }
+        self.run(now, io);
+    }
+
+    /// A MISC_CHECK script ended.
+    pub fn misc_result(&mut self, now: Instant, id: u32, exit: MiscExit, io: &mut Io) {
+        self.acts.clear();
+        self.checkers
+            .misc_result(now, CheckerId(id), exit, &mut self.acts);
+        self.run(now, io);
     }
 
     pub fn poll_at(&self) -> Option<Instant> {
         self.checkers.poll_at()
     }
 
-    pub fn on_timeout(&mut self, now: Instant, lp: &mut Loop) {
+    pub fn on_timeout(&mut self, now: Instant, io: &mut Io) {
         if self.checkers.poll_at().is_some_and(|t| t <= now) {
             self.acts.clear();
             self.checkers.handle_timeout(now, &mut self.acts);
-            self.run(now, lp);
+            self.run(now, io);
         }
     }
 
     /// A probe socket is ready (`token` from [`PROBE_TOKEN`]).
-    pub fn on_ready(&mut self, now: Instant, token: Token, lp: &mut Loop) {
+    pub fn on_ready(&mut self, now: Instant, token: Token, io: &mut Io) {
         let id = CheckerId(token.0 - PROBE_TOKEN);
         self.acts.clear();
         self.drive(now, id);
-        self.run(now, lp);
+        self.run(now, io);
     }
 
     /// Moves probe `id` along: connection result, what it has to send, what it received.
@@ -183,18 +334,19 @@ impl LvsSide {
     }
 
     /// Executes the checkers' actions in order (executing one may add more).
-    fn run(&mut self, now: Instant, lp: &mut Loop) {
+    fn run(&mut self, now: Instant, io: &mut Io) {
         let mut k = 0;
         while k < self.acts.len() {
             let a = self.acts.as_slice()[k];
             k += 1;
             match a {
-                CheckAction::Probe { checker, kind } => self.open_probe(now, checker, kind, lp),
-                CheckAction::CancelProbe(id) => self.close_probe(id, lp),
-                CheckAction::RealServerUp(rs) => self.verdict(rs, Some(true), None),
-                CheckAction::RealServerDown(rs) => self.verdict(rs, Some(false), None),
-                CheckAction::Weight { rs, weight } => self.verdict(rs, None, Some(weight)),
-                CheckAction::NotifyUp(_) | CheckAction::NotifyDown(_) => {}
+                CheckAction::Probe { checker, kind } => self.open_probe(now, checker, kind, io),
+                CheckAction::CancelProbe(id) => self.close_probe(id, io.lp),
+                CheckAction::RealServerUp(rs) => self.verdict(now, rs, Some(true), None, io),
+                CheckAction::RealServerDown(rs) => self.verdict(now, rs, Some(false), None, io),
+                CheckAction::Weight { rs, weight } => self.verdict(now, rs, None, Some(weight), io),
+                CheckAction::NotifyUp(rs) => self.rs_notify(now, rs, true, Purpose::Notify, io),
+                CheckAction::NotifyDown(rs) => self.rs_notify(now, rs, false, Purpose::Notify, io),
                 CheckAction::Log(m) => log::info!("{}", self.checkers.text(m)),
             }
         }
@@ -202,19 +354,83 @@ impl LvsSide {
             log::error!("checkers: {} actions did not fit", self.acts.dropped());
         }
         for id in 0..self.probes.len() {
-            self.interest(CheckerId(id as u32), lp);
+            self.interest(CheckerId(id as u32), io.lp);
         }
     }
 
-    fn open_probe(&mut self, now: Instant, id: CheckerId, kind: check::ProbeKind, lp: &mut Loop) {
-        if kind == check::ProbeKind::Misc {
-            if !std::mem::replace(&mut self.said_misc, true) {
-                log::error!("keepalived-rs: MISC_CHECK scripts are not run yet: they fail");
+    /// keepalived's `do_rs_notifies`: the real server's notify script (no arguments) and
+    /// its FIFO line.
+    fn rs_notify(&mut self, now: Instant, rs: check::RsId, up: bool, p: Purpose, io: &mut Io) {
+        let Some((vs, r)) = self.scripts.rs(rs) else {
+            return;
+        };
+        if let Some(cmd) = if up { r.up } else { r.down } {
+            spawn(now, cmd, p, io);
+        }
+        io.notifier.lvs_line(LvsLine::Rs {
+            rs: &r.name,
+            vs: &vs.name,
+            up,
+        });
+    }
+
+    /// keepalived's `update_quorum_state` log line and `do_vs_notifies`.
+    fn quorum(&mut self, now: Instant, vs: VsId, q: QuorumChange, p: Purpose, io: &mut Io) {
+        let Some(v) = self.scripts.vs.get(usize::from(vs.0)) else {
+            return;
+        };
+        let (up, cmd) = match q {
+            QuorumChange::Gained {
+                quorum,
+                hysteresis,
+                threshold,
+                weight_sum,
+            } => {
+                log::info!(
+                    "Gained quorum {quorum}+{hysteresis}={threshold} <= {weight_sum} for VS {}",
+                    v.name
+                );
+                (true, v.quorum_up)
             }
+            QuorumChange::Lost {
+                quorum,
+                hysteresis,
+                threshold,
+                weight_sum,
+            } => {
+                log::info!(
+                    "Lost quorum {quorum}-{hysteresis}={threshold} > {weight_sum} for VS {}",
+                    v.name
+                );
+                (false, v.quorum_down)
+            }
+        };
+        if let Some(cmd) = cmd {
+            spawn(now, cmd, p, io);
+        }
+        io.notifier.lvs_line(LvsLine::Vs { vs: &v.name, up });
+    }
+
+    fn run_misc(&mut self, now: Instant, id: CheckerId, io: &mut Io) {
+        let cmd = self.scripts.misc.get(id.0 as usize).copied().flatten();
+        let timeout = self.checkers.misc(id).map(|m| m.1);
+        let r = match (cmd, timeout) {
+            (Some(cmd), Some(t)) => io.runner.spawn_misc(now, cmd, id.0, t),
+            _ => Err(crate::script::SpawnError::NotRunnable),
+        };
+        if let Err(e) = r {
+            log::error!("{e}");
             self.checkers
                 .misc_result(now, id, MiscExit::Exited(1), &mut self.acts);
+        }
+    }
+
+    fn open_probe(&mut self, now: Instant, id: CheckerId, kind: check::ProbeKind, io: &mut Io) {
+        if kind == check::ProbeKind::Misc {
+            self.run_misc(now, id, io);
             return;
         }
+        let lp = &mut *io.lp;
         self.close_probe(id, lp);
         let Some(target) = self.checkers.target(id) else {
             return;
@@ -272,7 +488,14 @@ impl LvsSide {
 
     /// A checker's verdict on real server `rs`: its virtual server's table before and after,
     /// and what differs, to IPVS.
-    fn verdict(&mut self, rs: check::RsId, alive: Option<bool>, weight: Option<i64>) {
+    fn verdict(
+        &mut self,
+        now: Instant,
+        rs: check::RsId,
+        alive: Option<bool>,
+        weight: Option<i64>,
+        io: &mut Io,
+    ) {
         let vs = VsId(rs.vs);
         let id = model::RsId { vs, index: rs.rs };
         self.before.clear();
@@ -282,14 +505,14 @@ impl LvsSide {
             (None, Some(w)) => self.model.set_weight(id, w),
             (None, None) => None,
         };
-        if let Some(q) = quorum {
-            log::info!("{q:?} for VS {}", rs.vs);
-        }
         self.after.clear();
         let _ = self.model.fill_vs(vs, &mut self.after);
         self.ops.clear();
         reconcile::diff(&self.after, &self.before, Scope::Owned, &mut self.ops);
         self.execute();
+        if let Some(q) = quorum {
+            self.quorum(now, vs, q, Purpose::Notify, io);
+        }
     }
 
     /// Start-up: the kernel's table is read and made what the configuration says. Services
@@ -317,9 +540,15 @@ impl LvsSide {
 
     /// SIGHUP: a new model takes over the old one's verdicts; only what changed is done;
     /// the checkers of the new configuration start again.
-    pub fn reload(&mut self, now: Instant, config: &Config, lp: &mut Loop) {
+    pub fn reload(
+        &mut self,
+        now: Instant,
+        config: &Config,
+        files: impl Iterator<Item = (FileId, i64)>,
+        io: &mut Io,
+    ) {
         for id in 0..self.probes.len() {
-            self.close_probe(CheckerId(id as u32), lp);
+            self.close_probe(CheckerId(id as u32), io.lp);
         }
         let mut model = match Model::new(&config.lvs) {
             Ok(m) => m,
@@ -351,13 +580,40 @@ impl LvsSide {
         self.checkers = Checkers::new(&config.lvs, seed);
         self.acts = check::Actions::with_capacity(self.checkers.action_capacity());
         self.probes = (0..self.checkers.checker_count()).map(|_| None).collect();
-        self.start_checkers(now, lp);
+        self.register_scripts(config, io.runner);
+        self.start_checkers(now, files, io);
     }
 
-    /// SIGTERM: our services leave the kernel's table, unless `-I`.
-    pub fn stop(&mut self) {
+    /// SIGTERM: our services leave the kernel's table, unless `-I`; with `omega` the
+    /// servers taken out are announced (notify_down, quorum_down, FIFO lines) first, their
+    /// scripts waited for as shutdown waits for STOP notifications.
+    pub fn stop(&mut self, now: Instant, io: &mut Io) {
         if self.keep || self.ipvs.is_none() {
             return;
+        }
+        for vi in 0..self.scripts.vs.len() {
+            if !self.scripts.vs[vi].omega {
+                continue;
+            }
+            for ri in 0..self.scripts.vs[vi].rss.len() {
+                let rs = check::RsId {
+                    vs: vi as u16,
+                    rs: ri as u16,
+                };
+                if self.checkers.rs_alive(rs) {
+                    self.rs_notify(now, rs, false, Purpose::NotifyStop, io);
+                }
+            }
+            if self.model.vs(VsId(vi as u16)).is_some_and(|v| v.quorum_up) {
+                let v = &self.scripts.vs[vi];
+                if let Some(cmd) = v.quorum_down {
+                    spawn(now, cmd, Purpose::NotifyStop, io);
+                }
+                io.notifier.lvs_line(LvsLine::Vs {
+                    vs: &v.name,
+                    up: false,
+                });
+            }
         }
         if self.model.fill(&mut self.desired).is_err() {
             log::error!("IPVS: the desired table does not fit its capacity");
@@ -397,5 +653,12 @@ impl LvsSide {
                 log::error!("{e}");
             }
         }
+    }
+}
+
+/// Starts a notify-like script, logging why it could not start.
+fn spawn(now: Instant, cmd: CmdId, purpose: Purpose, io: &mut Io) {
+    if let Err(e) = io.runner.spawn(now, cmd, Tail::None, purpose) {
+        log::error!("{e}");
     }
 }

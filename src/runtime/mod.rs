@@ -22,6 +22,7 @@ use crate::config::{self, Config, LoadOptions};
 use crate::daemon::{self, banner, PidFiles};
 use crate::event::{self, Interest, Loop, Signal, Token};
 use crate::limits;
+use crate::script::TrackFiles;
 use crate::sys::RealHost;
 use crate::time::{Duration, Instant};
 
@@ -51,6 +52,13 @@ fn load(o: &Options, strict: bool) -> Result<Config, i32> {
     }
 }
 
+/// `-C`: no VRRP instances, but the tracked files FILE_CHECKs read.
+fn only_track_files(c: &mut Config) {
+    let files = std::mem::take(&mut c.vrrp.track_files);
+    c.vrrp = Default::default();
+    c.vrrp.track_files = files;
+}
+
 /// Runs the daemon as the command line says; returns the exit status.
 pub fn run(o: &Options, argv: &[String]) -> i32 {
     crate::log::init(crate::log::Options::from_cli(o));
@@ -63,12 +71,6 @@ pub fn run(o: &Options, argv: &[String]) -> i32 {
     };
     daemon::set_umask(daemon::umask(o, &config.global));
     banner::starting(argv);
-    if o.subsystems.check && !config.lvs.virtual_servers.is_empty() {
-        warn!(
-            "keepalived-rs: health checkers are not implemented yet: real servers stay in \
-             their initial state"
-        );
-    }
     let pids = PidFiles::names(o, config.global.use_pid_dir, None, o.subsystems);
     if pids.already_running() {
         return 0;
@@ -112,7 +114,7 @@ struct Daemon<'o> {
 impl<'o> Daemon<'o> {
     fn new(opts: &'o Options, mut config: Config) -> Result<Daemon<'o>, String> {
         let umask = daemon::umask(opts, &config.global);
-        let lvs = if opts.subsystems.check {
+        let mut lvs = if opts.subsystems.check {
             let syncd = opts.subsystems.vrrp
                 && (config.global.lvs_sync_daemon.is_some()
                     || config.vrrp.lvs_sync_interface.is_some());
@@ -121,9 +123,15 @@ impl<'o> Daemon<'o> {
             None
         };
         if !opts.subsystems.vrrp {
-            config.vrrp = Default::default();
+            only_track_files(&mut config);
         }
-        let side = VrrpSide::new(config, opts.dont_release_vrrp, umask).map_err(|e| e.0)?;
+        let lvs_line = lvs.as_ref().map(|_| lvs::fifo_line_len(&config));
+        let mut side = VrrpSide::new(config, opts.dont_release_vrrp, umask).map_err(|e| e.0)?;
+        side.lvs_line = lvs_line;
+        if let Some(l) = &mut lvs {
+            let s = side.shared();
+            l.register_scripts(s.config, s.runner);
+        }
         let lp = Loop::new(limits::MAX_LOOP_FDS).map_err(|e| format!("event loop: {e}"))?;
         let mut d = Daemon {
             opts,
@@ -160,11 +168,12 @@ impl<'o> Daemon<'o> {
 
     fn run(&mut self) -> i32 {
         let now = event::now();
-        if let Some(l) = &mut self.lvs {
-            l.start();
-            l.start_checkers(now, &mut self.lp);
-        }
+        // The VRRP side first: it opens the FIFOs the LVS side writes to.
         self.side.start(now);
+        self.with_lvs(|l, _, files, io| {
+            l.start();
+            l.start_checkers(now, files.values(), io);
+        });
         self.forward_syncd();
         self.register_if_changed();
         if let Some(sd) = &self.sd {
@@ -208,9 +217,7 @@ impl<'o> Daemon<'o> {
                         }
                         self.side.stop(now);
                         self.forward_syncd();
-                        if let Some(l) = &mut self.lvs {
-                            l.stop();
-                        }
+                        self.with_lvs(|l, _, _, io| l.stop(now, io));
                         stop_by = Some(now + STOP_WAIT);
                     }
                     Signal::Reload if stop_by.is_none() => self.reload(now),
@@ -224,18 +231,15 @@ impl<'o> Daemon<'o> {
             for k in 0..self.ready.len() {
                 let t = self.ready[k];
                 if t.0 >= lvs::PROBE_TOKEN {
-                    if let Some(l) = &mut self.lvs {
-                        l.on_ready(now, t, &mut self.lp);
-                    }
+                    self.with_lvs(|l, _, _, io| l.on_ready(now, t, io));
                 } else if let Some(&src) = self.sources.get(t.0 as usize) {
                     self.side.on_ready(now, src);
                 }
             }
             self.side.on_timeout(now);
             if stop_by.is_none() {
-                if let Some(l) = &mut self.lvs {
-                    l.on_timeout(now, &mut self.lp);
-                }
+                self.with_lvs(|l, _, _, io| l.on_timeout(now, io));
+                self.forward_scripts(now);
             }
             self.forward_syncd();
             self.register_if_changed();
@@ -245,6 +249,31 @@ impl<'o> Daemon<'o> {
                     return 0;
                 }
             }
+        }
+    }
+
+    /// Runs `f` on the LVS side, if there is one, with what it borrows from the VRRP side.
+    fn with_lvs(&mut self, f: impl FnOnce(&mut LvsSide, &Config, &TrackFiles, &mut lvs::Io)) {
+        let Some(l) = self.lvs.as_mut() else {
+            return;
+        };
+        let s = self.side.shared();
+        let mut io = lvs::Io {
+            lp: &mut self.lp,
+            runner: s.runner,
+            notifier: s.notifier,
+        };
+        f(l, s.config, s.files, &mut io);
+    }
+
+    /// MISC_CHECK ends and tracked-file changes, from the shared runner and watcher to the
+    /// checkers.
+    fn forward_scripts(&mut self, now: Instant) {
+        while let Some((id, exit)) = self.side.take_misc() {
+            self.with_lvs(|l, _, _, io| l.misc_result(now, id, exit, io));
+        }
+        if self.side.take_files_changed() {
+            self.with_lvs(|l, _, files, io| l.file_values(now, files.values(), io));
         }
     }
 
@@ -273,13 +302,13 @@ impl<'o> Daemon<'o> {
         }
         match load(self.opts, true) {
             Ok(mut c) => {
-                if let Some(l) = &mut self.lvs {
-                    l.reload(now, &c, &mut self.lp);
-                }
                 if !self.opts.subsystems.vrrp {
-                    c.vrrp = Default::default();
+                    only_track_files(&mut c);
                 }
+                self.side.lvs_line = self.lvs.as_ref().map(|_| lvs::fifo_line_len(&c));
+                // The VRRP side makes the new script runner the LVS side registers with.
                 self.side.reload(now, c);
+                self.with_lvs(|l, config, files, io| l.reload(now, config, files.values(), io));
                 self.forward_syncd();
                 self.register_if_changed();
             }

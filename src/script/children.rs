@@ -23,6 +23,8 @@ pub enum Purpose {
     /// `startup_script`, `shutdown_script`, with their configured timeouts.
     Startup,
     Shutdown,
+    /// A MISC_CHECK run (the checker's index); its `misc_timeout` is ours to enforce.
+    Misc(u32),
 }
 
 /// keepalived gives a STOP notification, and a script it signalled at shutdown, one second.
@@ -42,7 +44,7 @@ pub enum Ladder {
     None,
     /// SIGKILL the process group, then stop waiting.
     KillThenForget,
-    /// Start-up/shut-down script: the next step of [`START_STOP_WAITS`].
+    /// Start-up/shut-down script or MISC_CHECK: the next step of [`START_STOP_WAITS`].
     StartStop(u8),
 }
 
@@ -51,9 +53,13 @@ pub enum Ladder {
 pub enum Escalate {
     /// SIGKILL its group; nobody waits for it any more.
     Kill(Pid),
-    /// Step `step` of a start-up/shut-down script's ladder: 0 SIGTERM ("timed out"),
-    /// 1 SIGKILL, 2 SIGKILL again ("failed to terminate after kill").
-    StartStop { pid: Pid, startup: bool, step: u8 },
+    /// Step `step` of a start-up/shut-down script's or MISC_CHECK's ladder: 0 SIGTERM
+    /// ("timed out"), 1 SIGKILL, 2 SIGKILL again ("failed to terminate after kill").
+    StartStop {
+        pid: Pid,
+        purpose: Purpose,
+        step: u8,
+    },
     /// Nothing more is done for it.
     GiveUp(Pid, Purpose),
 }
@@ -93,7 +99,7 @@ impl Child {
     pub fn timeout(mut self, now: Instant, timeout: Option<Duration>) -> Child {
         (self.ladder, self.deadline) = match (self.purpose, timeout) {
             (Purpose::NotifyStop, _) => (Ladder::KillThenForget, Some(now + STOP_GRACE)),
-            (Purpose::Startup | Purpose::Shutdown, Some(t)) => {
+            (Purpose::Startup | Purpose::Shutdown | Purpose::Misc(_), Some(t)) => {
                 (Ladder::StartStop(0), Some(now + t))
             }
             _ => (Ladder::None, None),
@@ -180,7 +186,7 @@ impl Children {
                     c.deadline = Some(now + wait);
                     Escalate::StartStop {
                         pid,
-                        startup: c.purpose == Purpose::Startup,
+                        purpose: c.purpose,
                         step,
                     }
                 }
@@ -194,10 +200,14 @@ impl Children {
     }
 
     /// keepalived's `script_killall(SIGTERM)` at shutdown: the scripts it runs and waits for
-    /// (tracking scripts, FIFO readers) get SIGTERM now and SIGKILL a second later.
+    /// (tracking scripts, MISC_CHECKs, FIFO readers) get SIGTERM now and SIGKILL a second
+    /// later.
     pub fn terminate(&mut self, now: Instant, mut kill: impl FnMut(Pid)) {
         for c in &mut self.list {
-            if matches!(c.purpose, Purpose::Track(_) | Purpose::FifoScript) {
+            if matches!(
+                c.purpose,
+                Purpose::Track(_) | Purpose::FifoScript | Purpose::Misc(_)
+            ) {
                 kill(c.pid);
                 c.ladder = Ladder::KillThenForget;
                 c.deadline = Some(now + STOP_GRACE);
@@ -327,7 +337,7 @@ mod tests {
         let step = |step| {
             Some(Escalate::StartStop {
                 pid: 7,
-                startup: true,
+                purpose: Purpose::Startup,
                 step,
             })
         };
@@ -341,6 +351,35 @@ mod tests {
             Some(Escalate::GiveUp(7, Purpose::Startup))
         );
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn misc_check_timeout_ladder_as_keepalived() {
+        let mut t = Children::with_capacity(1);
+        let c = child(5, Purpose::Misc(3)).timeout(at(0), Some(Duration::from_secs(4)));
+        assert!(t.insert(c));
+        let step = |step| {
+            Some(Escalate::StartStop {
+                pid: 5,
+                purpose: Purpose::Misc(3),
+                step,
+            })
+        };
+        assert_eq!(t.escalate(at(3)), None);
+        assert_eq!(t.escalate(at(4)), step(0));
+        assert_eq!(t.escalate(at(6)), step(1));
+        assert_eq!(t.escalate(at(8)), step(2));
+        assert_eq!(
+            t.escalate(at(18)),
+            Some(Escalate::GiveUp(5, Purpose::Misc(3)))
+        );
+        // Shutdown kills a running MISC_CHECK as it does tracking scripts.
+        let mut t = Children::with_capacity(1);
+        assert!(t.insert(child(6, Purpose::Misc(0)).timeout(at(0), Some(Duration::from_secs(9)))));
+        let mut killed = Vec::new();
+        t.terminate(at(1), |pid| killed.push(pid));
+        assert_eq!(killed, [6]);
+        assert_eq!(t.escalate(at(2)), Some(Escalate::Kill(6)));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! keepalived's notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`): created when missing
+//! keepalived's notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`, `lvs_notify_fifo`): created when missing
 //! (mode 0644, given to the FIFO's user), the reader script started with the FIFO's path as
 //! its last argument, then opened read-write and non-blocking, so writing never waits for a
 //! reader and never fails for want of one. Each event is one line, written whole with one
@@ -57,10 +57,52 @@ impl fmt::Display for Line<'_> {
     }
 }
 
-/// The FIFOs the VRRP side writes to.
+/// An LVS line: `VS [192.168.201.15]:tcp:80 UP`, `RS [1.2.3.4]:tcp:80 [192.168.201.15]:tcp:80
+/// DOWN` (keepalived also writes its C string's NUL after the newline; we do not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LvsLine<'a> {
+    Vs { vs: &'a str, up: bool },
+    Rs { rs: &'a str, vs: &'a str, up: bool },
+}
+
+impl LvsLine<'_> {
+    /// The length of the longest line for these names: `RS rs vs DOWN\n`.
+    pub fn max_len(rs: usize, vs: usize) -> usize {
+        "RS   DOWN\n".len() + rs + vs
+    }
+}
+
+impl fmt::Display for LvsLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = |up| if up { "UP" } else { "DOWN" };
+        match *self {
+            LvsLine::Vs { vs, up } => writeln!(f, "VS {vs} {}", state(up)),
+            LvsLine::Rs { rs, vs, up } => writeln!(f, "RS {rs} {vs} {}", state(up)),
+        }
+    }
+}
+
+/// Which lines a FIFO takes: `notify_fifo` both kinds, the others their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Takes {
+    All,
+    Vrrp,
+    Lvs,
+}
+
+/// The subsystems that write: the VRRP one (longest instance or group name) and the LVS
+/// one (its longest line, [`LvsLine::max_len`]); a FIFO of a subsystem not running is
+/// not opened, as in keepalived, whose processes each open their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Writers {
+    pub vrrp: Option<usize>,
+    pub lvs: Option<usize>,
+}
+
+/// The notify FIFOs the daemon writes to.
 #[derive(Default)]
 pub struct Fifos {
-    open: Vec<Fifo>,
+    open: Vec<(Fifo, Takes)>,
     /// The line being written, sized for the longest name at start-up.
     line: Vec<u8>,
     /// Lines lost: a FIFO full (no reader keeping up), or a line that did not fit.
@@ -68,28 +110,36 @@ pub struct Fifos {
 }
 
 impl Fifos {
-    /// keepalived's `notify_fifo_open` in its VRRP process: the global FIFO, then the VRRP
-    /// one. `longest_name` sizes the line buffer. Returns the log lines of what failed.
+    /// keepalived's `notify_fifo_open`: the global FIFO, then the VRRP one and the LVS one
+    /// for the subsystems that run. Returns the log lines of what failed.
     pub fn open(
         global: &Global,
         runner: &mut Runner,
         now: Instant,
-        longest_name: usize,
+        w: Writers,
     ) -> (Fifos, Vec<String>) {
+        let vrrp_len = w.vrrp.map(|n| n + LINE_FIXED);
         let mut fifos = Fifos {
-            open: Vec::with_capacity(2),
-            line: Vec::with_capacity(longest_name + LINE_FIXED),
+            open: Vec::with_capacity(3),
+            line: Vec::with_capacity(vrrp_len.max(w.lvs).unwrap_or(0)),
             dropped: 0,
         };
         let mut log = Vec::new();
+        let any = w.vrrp.is_some() || w.lvs.is_some();
         let specs = [
-            ("", &global.notify_fifo),
-            ("vrrp_", &global.vrrp_notify_fifo),
+            ("", &global.notify_fifo, Takes::All, any),
+            (
+                "vrrp_",
+                &global.vrrp_notify_fifo,
+                Takes::Vrrp,
+                w.vrrp.is_some(),
+            ),
+            ("lvs_", &global.lvs_notify_fifo, Takes::Lvs, w.lvs.is_some()),
         ];
-        for (kind, spec) in specs {
-            if let Some(spec) = spec {
+        for (kind, spec, takes, wanted) in specs {
+            if let (Some(spec), true) = (spec, wanted) {
                 if let Some(f) = open_one(kind, spec, runner, now, &mut log) {
-                    fifos.open.push(f);
+                    fifos.open.push((f, takes));
                 }
             }
         }
@@ -107,20 +157,31 @@ impl Fifos {
         self.dropped
     }
 
-    /// Writes `line` to every FIFO, never waiting: a FIFO that cannot take the whole line
-    /// now loses it, and the loss is counted.
+    /// Writes a VRRP `line` to the FIFOs that take it (see [`Self::write_lvs`]).
     pub fn write(&mut self, line: Line) {
-        if self.open.is_empty() {
+        self.write_to(Takes::Vrrp, line);
+    }
+
+    /// Writes an LVS `line` to the FIFOs that take it, never waiting: a FIFO that cannot
+    /// take the whole line now loses it, and the loss is counted.
+    pub fn write_lvs(&mut self, line: LvsLine) {
+        self.write_to(Takes::Lvs, line);
+    }
+
+    fn write_to(&mut self, kind: Takes, line: impl fmt::Display) {
+        let takes = |t: Takes| t == Takes::All || t == kind;
+        let n = self.open.iter().filter(|f| takes(f.1)).count() as u64;
+        if n == 0 {
             return;
         }
         self.line.clear();
         let mut w = Bounded(&mut self.line);
         if write!(w, "{line}").is_err() {
-            self.dropped += self.open.len() as u64;
+            self.dropped += n;
             return;
         }
-        for f in &self.open {
-            if !write_all_now(&f.fd, &self.line) {
+        for (f, t) in &self.open {
+            if takes(*t) && !write_all_now(&f.fd, &self.line) {
                 self.dropped += 1;
             }
         }
@@ -248,6 +309,19 @@ mod tests {
             l(false, "VI_1", "MASTER_RX_LOWER_PRI", 255).len(),
             LINE_FIXED + "VI_1".len()
         );
+    }
+
+    #[test]
+    fn lvs_lines_as_keepalived_writes_them() {
+        let vs = "[192.168.201.15]:tcp:80";
+        let rs = "[1.2.3.4]:tcp:80";
+        assert_eq!(
+            LvsLine::Vs { vs, up: true }.to_string(),
+            "VS [192.168.201.15]:tcp:80 UP\n"
+        );
+        let down = LvsLine::Rs { rs, vs, up: false }.to_string();
+        assert_eq!(down, "RS [1.2.3.4]:tcp:80 [192.168.201.15]:tcp:80 DOWN\n");
+        assert_eq!(down.len(), LvsLine::max_len(rs.len(), vs.len()));
     }
 
     #[test]

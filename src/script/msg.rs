@@ -34,6 +34,10 @@ pub enum Msg {
     FifoScriptEnded,
     /// The start-up (true) or shut-down script.
     StartStop(bool, StartStop),
+    /// A timed-out MISC_CHECK survived SIGTERM and two SIGKILLs.
+    Stuck(Pid),
+    /// A timed-out MISC_CHECK could not be signalled: it is gone.
+    MiscLost(CmdId, Pid),
 }
 
 impl Msg {
@@ -92,6 +96,12 @@ impl fmt::Display for Show<'_> {
                 }
             }
             Msg::FifoScriptEnded => f.write_str("vrrp notify fifo script terminated"),
+            Msg::Stuck(pid) => write!(f, "Child (PID {pid}) failed to terminate after kill"),
+            Msg::MiscLost(c, pid) => write!(
+                f,
+                "Misc script {} child (PID {pid}) lost, register checker again",
+                self.program(c)
+            ),
             Msg::StartStop(startup, what) => {
                 let kind = if startup {
                     "startup script"

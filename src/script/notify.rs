@@ -13,7 +13,7 @@
 
 use super::children::Purpose;
 use super::command::{Command, Tail};
-use super::fifo::{Fifos, Line};
+use super::fifo::{Fifos, Line, LvsLine, Writers};
 use super::msg::Msg;
 use super::runner::{CmdId, Event, Runner};
 use crate::config::model::global::Global;
@@ -131,12 +131,13 @@ impl Notifier {
     }
 
     /// Creates and opens the FIFOs and starts their readers; returns the log lines of what
-    /// failed.
+    /// failed. `lvs_line`: the longest LVS line, when the LVS side writes too.
     pub fn open_fifos(
         &mut self,
         global: &Global,
         runner: &mut Runner,
         now: Instant,
+        lvs_line: Option<usize>,
     ) -> Vec<String> {
         let o = &self.owners;
         let longest = o
@@ -144,11 +145,19 @@ impl Notifier {
             .iter()
             .chain(&o.groups)
             .map(|o| o.name.len())
-            .max()
-            .unwrap_or(0);
-        let (fifos, log) = Fifos::open(global, runner, now, longest);
+            .max();
+        let writers = Writers {
+            vrrp: longest,
+            lvs: lvs_line,
+        };
+        let (fifos, log) = Fifos::open(global, runner, now, writers);
         self.fifos = fifos;
         log
+    }
+
+    /// An LVS event to the FIFOs that take it.
+    pub fn lvs_line(&mut self, line: LvsLine) {
+        self.fifos.write_lvs(line);
     }
 
     /// FIFO lines lost so far (a FIFO full, nobody reading it fast enough).

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::children::{outcome, Child, Children, Escalate, Purpose};
+use super::children::{outcome, Child, Children, Escalate, Ladder, Purpose};
 use super::command::{Command, Tail};
 use super::msg::{Msg, Show, StartStop};
 use super::os::Errno;
@@ -27,11 +27,13 @@ pub struct CmdId(pub u32);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A child ended; `exit` is what keepalived makes of its status.
+    /// A child ended; `exit` is what keepalived makes of its status. `killed`: it ended on
+    /// a signal of its timeout ladder (a MISC_CHECK that "timed out").
     Ended {
         pid: Pid,
         purpose: Purpose,
         exit: ScriptExit,
+        killed: bool,
     },
     /// A start-up or shut-down script outlived every kill: keepalived stops waiting and
     /// carries on as if it had ended.
@@ -137,6 +139,34 @@ impl Runner {
         tail: Tail,
         purpose: Purpose,
     ) -> Result<Pid, SpawnError> {
+        let timeout = match purpose {
+            Purpose::Startup => self.startup.map(|s| s.1),
+            Purpose::Shutdown => self.shutdown.map(|s| s.1),
+            _ => None,
+        };
+        self.start(now, cmd, tail, purpose, timeout)
+    }
+
+    /// Starts MISC_CHECK `checker`'s registered command: at `timeout` it gets SIGTERM, then
+    /// SIGKILL (keepalived's `misc_check_child_thread`).
+    pub fn spawn_misc(
+        &mut self,
+        now: Instant,
+        cmd: CmdId,
+        checker: u32,
+        timeout: Duration,
+    ) -> Result<Pid, SpawnError> {
+        self.start(now, cmd, Tail::None, Purpose::Misc(checker), Some(timeout))
+    }
+
+    fn start(
+        &mut self,
+        now: Instant,
+        cmd: CmdId,
+        tail: Tail,
+        purpose: Purpose,
+        timeout: Option<Duration>,
+    ) -> Result<Pid, SpawnError> {
         let command = self
             .commands
             .get(cmd.0 as usize)
@@ -148,11 +178,6 @@ impl Runner {
             .spawner
             .spawn(command, tail)
             .map_err(SpawnError::Fork)?;
-        let timeout = match purpose {
-            Purpose::Startup => self.startup.map(|s| s.1),
-            Purpose::Shutdown => self.shutdown.map(|s| s.1),
-            _ => None,
-        };
         let child = Child::new(pid, purpose, cmd.0, tail, command.mode).timeout(now, timeout);
         self.children.insert(child);
         if let Purpose::Track(id) = purpose {
@@ -258,7 +283,7 @@ impl Runner {
     }
 
     fn ended(&mut self, c: Child, status: i32, out: &mut Vec<Event>) {
-        let (exit, failure) = outcome(status, c.mode, c.report);
+        let (mut exit, failure) = outcome(status, c.mode, c.report);
         if let Some(failure) = failure {
             let m = Msg::Failure {
                 cmd: CmdId(c.cmd),
@@ -266,6 +291,17 @@ impl Runner {
                 failure,
             };
             push(out, Event::Log(m));
+        }
+        // SIGTERM or SIGKILL sent: a signalled end is the timeout's (keepalived's
+        // REQUESTING/FORCING_TERMINATION states).
+        let termed = matches!(c.ladder, Ladder::StartStop(n) if n >= 1);
+        let killed = termed
+            && matches!(exit, ScriptExit::Signaled(s)
+                if s == libc::SIGTERM || (s == libc::SIGKILL && c.ladder != Ladder::StartStop(1)));
+        if termed && exit == ScriptExit::Signaled(libc::SIGTERM) && c.ladder == Ladder::StartStop(1)
+        {
+            // It ended on our SIGTERM: make sure whatever it started ends too.
+            let _ = kill_group(c.pid, libc::SIGKILL);
         }
         let startup = c.purpose == Purpose::Startup;
         match (c.purpose, exit) {
@@ -278,12 +314,8 @@ impl Runner {
                 };
                 push(out, Event::Log(Msg::StartStop(startup, m)));
             }
-            (Purpose::Startup | Purpose::Shutdown, ScriptExit::Signaled(libc::SIGTERM))
-                if c.ladder == super::children::Ladder::StartStop(1) =>
-            {
-                // It ended on our SIGTERM: make sure whatever it started ends too.
-                let _ = kill_group(c.pid, libc::SIGKILL);
-            }
+            // A MISC_CHECK is judged by its real status: a script that could not run fails.
+            (Purpose::Misc(_), _) if failure.is_some() => exit = ScriptExit::Exited(127),
             _ => {}
         }
         push(
@@ -292,6 +324,7 @@ impl Runner {
                 pid: c.pid,
                 purpose: c.purpose,
                 exit,
+                killed,
             },
         );
     }
@@ -315,17 +348,20 @@ impl Runner {
                 Escalate::Kill(pid) => {
                     let _ = kill_group(pid, libc::SIGKILL);
                 }
-                Escalate::StartStop { pid, startup, step } => {
+                Escalate::StartStop { pid, purpose, step } => {
                     let sig = if step == 0 {
                         libc::SIGTERM
                     } else {
                         libc::SIGKILL
                     };
+                    let startup = purpose == Purpose::Startup;
+                    let misc = matches!(purpose, Purpose::Misc(_));
                     match step {
-                        0 => push(
+                        0 if !misc => push(
                             out,
                             Event::Log(Msg::StartStop(startup, StartStop::TimedOut)),
                         ),
+                        2 if misc => push(out, Event::Log(Msg::Stuck(pid))),
                         2 => push(
                             out,
                             Event::Log(Msg::StartStop(startup, StartStop::Stuck(pid))),
@@ -333,10 +369,18 @@ impl Runner {
                         _ => {}
                     }
                     if kill_group(pid, sig) == Err(Errno(libc::ESRCH)) {
-                        push(
-                            out,
-                            Event::Log(Msg::StartStop(startup, StartStop::Lost(pid))),
-                        );
+                        if let Purpose::Misc(_) = purpose {
+                            // Gone without being reaped: nothing more will come of it.
+                            if let Some(c) = self.children.remove(pid) {
+                                push(out, Event::Log(Msg::MiscLost(CmdId(c.cmd), pid)));
+                                push(out, Event::GaveUp { pid, purpose });
+                            }
+                        } else {
+                            push(
+                                out,
+                                Event::Log(Msg::StartStop(startup, StartStop::Lost(pid))),
+                            );
+                        }
                     }
                 }
                 Escalate::GiveUp(pid, purpose) => push(out, Event::GaveUp { pid, purpose }),

@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, RawFd};
 
+use crate::check::MiscExit;
 use crate::config::model::vrrp::{Family, Instance as InstanceConfig};
 use crate::config::Config;
 use crate::limits;
@@ -20,6 +21,7 @@ use crate::time::Instant;
 use crate::vrrp::action::{Action, Actions, GarpScope, InstanceId, SendAdvert, SockId};
 use crate::vrrp::lvs_syncd::SyncdRole;
 use crate::vrrp::router::Router;
+use crate::vrrp::track::ScriptExit;
 use crate::vrrp::tx::MAX_ADVERT_LEN;
 
 use super::ifaces::{Ifaces, PrimaryChange};
@@ -46,9 +48,18 @@ pub struct VrrpSide {
     nl: nl::Command,
     monitor: nl::Monitor,
     pub ifaces: Ifaces,
+    /// The daemon's one script runner: VRRP's scripts and the LVS side's (MISC_CHECK,
+    /// notify_up/down, quorum_up/down) alike, reaped together.
     pub runner: Runner,
     notifier: Notifier,
+    /// The longest LVS FIFO line, when the LVS side runs (its FIFO lines go through our
+    /// notifier).
+    pub lvs_line: Option<usize>,
+    /// Ends of MISC_CHECK scripts, for the LVS side.
+    misc_done: Vec<(u32, MiscExit)>,
     files: TrackFiles,
+    /// A tracked file's value changed (FILE_CHECKs read them too).
+    files_changed: bool,
     procs: TrackProcesses,
     /// Refused track_file values seen while draining inotify, logged afterwards.
     invalid: Vec<FileEvent>,
@@ -79,6 +90,14 @@ pub struct VrrpSide {
     sources_changed: bool,
     /// Failures of IO the core asked for, by kind (logged as they happen).
     pub io_errors: u64,
+}
+
+/// See [`VrrpSide::shared`].
+pub struct Shared<'a> {
+    pub config: &'a Config,
+    pub runner: &'a mut Runner,
+    pub notifier: &'a mut Notifier,
+    pub files: &'a TrackFiles,
 }
 
 /// What the poll loop watches for this side.
@@ -150,6 +169,9 @@ impl VrrpSide {
             ifaces,
             runner,
             notifier,
+            lvs_line: None,
+            misc_done: Vec::with_capacity(limits::MAX_SCRIPT_CHILDREN),
+            files_changed: false,
             invalid,
             files,
             procs,
@@ -256,9 +278,9 @@ impl VrrpSide {
     /// Tells the core what the interfaces are like, then starts it.
     pub fn start(&mut self, now: Instant) {
         self.statics(true);
-        let mut log_lines = self
-            .notifier
-            .open_fifos(&self.config.global, &mut self.runner, now);
+        let mut log_lines =
+            self.notifier
+                .open_fifos(&self.config.global, &mut self.runner, now, self.lvs_line);
         for l in log_lines.drain(..) {
             log::error!("{l}");
         }
@@ -337,8 +359,12 @@ impl VrrpSide {
                 self.out.clear();
                 self.invalid.clear();
                 let (router, out, invalid) = (&mut self.router, &mut self.out, &mut self.invalid);
+                let changed = &mut self.files_changed;
                 self.files.on_readable(|e| match e {
-                    FileEvent::Value(id, v) => router.file_value(now, id, v, out),
+                    FileEvent::Value(id, v) => {
+                        *changed = true;
+                        router.file_value(now, id, v, out)
+                    }
                     FileEvent::Invalid(..) => {
                         if invalid.len() < invalid.capacity() {
                             invalid.push(e);
@@ -454,6 +480,33 @@ impl VrrpSide {
         }
     }
 
+    fn queue_misc(&mut self, id: u32, exit: MiscExit) {
+        if self.misc_done.len() < self.misc_done.capacity() {
+            self.misc_done.push((id, exit));
+        }
+    }
+
+    /// The next MISC_CHECK end for the LVS side.
+    pub fn take_misc(&mut self) -> Option<(u32, MiscExit)> {
+        self.misc_done.pop()
+    }
+
+    /// Whether a tracked file's value changed since the last call.
+    pub fn take_files_changed(&mut self) -> bool {
+        std::mem::take(&mut self.files_changed)
+    }
+
+    /// What the LVS side borrows: the configuration, the script runner and notifier for
+    /// its scripts and FIFO lines, the tracked files for its FILE_CHECKs.
+    pub fn shared(&mut self) -> Shared<'_> {
+        Shared {
+            config: &self.config,
+            runner: &mut self.runner,
+            notifier: &mut self.notifier,
+            files: &self.files,
+        }
+    }
+
     /// SIGCHLD: reap, and hand the ends of tracking scripts to the core.
     pub fn on_child(&mut self, now: Instant) {
         loop {
@@ -478,6 +531,23 @@ impl VrrpSide {
                     self.router.script_result(now, id, exit, &mut self.out);
                     self.execute(now);
                 }
+                script::Event::Ended {
+                    purpose: script::Purpose::Misc(id),
+                    exit,
+                    killed,
+                    ..
+                } => {
+                    let exit = match exit {
+                        _ if killed => MiscExit::TimedOut,
+                        ScriptExit::Exited(c) => MiscExit::Exited(c as u8),
+                        ScriptExit::Signaled(s) => MiscExit::Signaled(s),
+                    };
+                    self.queue_misc(id, exit);
+                }
+                script::Event::GaveUp {
+                    purpose: script::Purpose::Misc(id),
+                    ..
+                } => self.queue_misc(id, MiscExit::TimedOut),
                 script::Event::Ended { .. } | script::Event::GaveUp { .. } => {}
                 script::Event::Log(ref m) => log::info!("{}", self.runner.show(m)),
             }
@@ -660,7 +730,7 @@ impl VrrpSide {
         self.invalid = Vec::with_capacity(files_capacity(&self.config));
         for l in self
             .notifier
-            .open_fifos(&self.config.global, &mut self.runner, now)
+            .open_fifos(&self.config.global, &mut self.runner, now, self.lvs_line)
         {
             log::error!("{l}");
         }

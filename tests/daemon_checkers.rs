@@ -28,6 +28,7 @@ virtual_server 10.105.0.200 80 {{
     lb_kind NAT
     protocol TCP
     quorum 2
+    sorry_server 10.105.0.9 80
     quorum_up "/bin/sh -c 'echo quorum_up >> {d}/events'"
     quorum_down "/bin/sh -c 'echo quorum_down >> {d}/events'"
     real_server 10.105.0.2 80 {{
@@ -142,6 +143,12 @@ fn misc_check_notify_scripts_fifo_lines_and_file_check() {
         log.contains(&format!("Lost quorum 2-0=2 > 1 for VS {vs}")),
         "{log}"
     );
+    assert!(
+        log.contains(&format!(
+            "Adding sorry server [10.105.0.9]:tcp:80 to VS {vs}"
+        )),
+        "{log}"
+    );
     let down = format!("RS {rs2} {vs} DOWN\n");
     let vs_down = format!("VS {vs} DOWN\n");
     for (name, fifo) in [("notify_fifo", &mut all), ("lvs_notify_fifo", &mut lvs)] {
@@ -159,11 +166,16 @@ fn misc_check_notify_scripts_fifo_lines_and_file_check() {
         events(&dir),
         d.log()
     );
+    let log = d.log();
     assert!(
-        d.log()
-            .contains(&format!("Gained quorum 2+0=2 <= 2 for VS {vs}")),
-        "{}",
-        d.log()
+        log.contains(&format!("Gained quorum 2+0=2 <= 2 for VS {vs}")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "Removing sorry server [10.105.0.9]:tcp:80 from VS {vs}"
+        )),
+        "{log}"
     );
     let text = drain(&mut lvs);
     assert!(text.contains(&format!("RS {rs2} {vs} UP\n")), "{text:?}");

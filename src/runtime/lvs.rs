@@ -41,6 +41,8 @@ struct VsNotes {
     quorum_up: Option<CmdId>,
     quorum_down: Option<CmdId>,
     omega: bool,
+    /// The sorry server's name and `sorry_server_inhibit`.
+    sorry: Option<(String, bool)>,
     rss: Vec<RsNotes>,
 }
 
@@ -95,6 +97,7 @@ impl Scripts {
                 quorum_up: reg(&v.quorum_up),
                 quorum_down: reg(&v.quorum_down),
                 omega: v.omega,
+                sorry: v.sorry_server.as_ref().map(|s| (s.name(v), s.inhibit)),
                 rss,
             });
         }
@@ -390,6 +393,10 @@ impl LvsSide {
                     "Gained quorum {quorum}+{hysteresis}={threshold} <= {weight_sum} for VS {}",
                     v.name
                 );
+                if let Some((sorry, inhibit)) = &v.sorry {
+                    let verb = if *inhibit { "Disabling" } else { "Removing" };
+                    log::info!("{verb} sorry server {sorry} from VS {}", v.name);
+                }
                 (true, v.quorum_up)
             }
             QuorumChange::Lost {
@@ -402,6 +409,10 @@ impl LvsSide {
                     "Lost quorum {quorum}-{hysteresis}={threshold} > {weight_sum} for VS {}",
                     v.name
                 );
+                if let Some((sorry, inhibit)) = &v.sorry {
+                    let verb = if *inhibit { "Enabling" } else { "Adding" };
+                    log::info!("{verb} sorry server {sorry} to VS {}", v.name);
+                }
                 (false, v.quorum_down)
             }
         };

@@ -658,6 +658,13 @@ impl VirtualServer {
     }
 }
 
+impl SorryServer {
+    /// The name keepalived gives the sorry server in its log lines: `[ip]:tcp:port`.
+    pub fn name(&self, vs: &VirtualServer) -> String {
+        names::trio(&self.ip, vs.protocol, self.port).to_string()
+    }
+}
+
 impl RealServer {
     /// The name keepalived gives the server in its log lines: `[ip]:tcp:port`.
     pub fn name(&self, vs: &VirtualServer) -> String {

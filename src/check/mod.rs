@@ -326,7 +326,7 @@ impl Checkers {
         let mut files = Vec::new();
         let mut rss = Vec::new();
         #[cfg(feature = "tls")]
-        let tls_config = tls::client_config();
+        let tls_config = tls::client_config(lvs.ssl.as_ref()).ok();
         for (vi, vs) in lvs.virtual_servers.iter().enumerate() {
             let vs_name = vs.name();
             for (ri, r) in vs.real_servers.iter().enumerate() {

@@ -18,6 +18,7 @@ mod group;
 mod names;
 mod read;
 mod real_server;
+mod ssl_files;
 mod timing;
 mod validate;
 mod virtual_server;
@@ -220,6 +221,30 @@ pub struct Ssl {
     pub certificate: Option<String>,
     pub key: Option<String>,
     pub loc: Loc,
+    /// The files' contents, read once at load time when an SSL_GET needs them (as
+    /// keepalived builds its SSL context at start-up); empty otherwise.
+    pub pem: SslPem,
+}
+
+/// What the `SSL` block's files held (PEM text).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SslPem {
+    pub ca: Vec<u8>,
+    pub certificate: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+/// Sizes only: a key never reaches a log or a dump.
+impl std::fmt::Debug for SslPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SslPem {{ ca: {} bytes, certificate: {} bytes, key: {} bytes }}",
+            self.ca.len(),
+            self.certificate.len(),
+            self.key.len()
+        )
+    }
 }
 
 /// One line of a `virtual_server_group`.
@@ -731,7 +756,7 @@ impl Builder {
     }
 
     /// Validates everything read.
-    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Lvs {
+    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Result<Lvs, Fatal> {
         validate::run(ctx, global, self.d)
     }
 }

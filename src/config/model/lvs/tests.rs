@@ -1358,3 +1358,69 @@ fn capacity_of_real_servers_per_virtual_server() {
         )]
     );
 }
+
+#[test]
+fn ssl_files_are_read_when_an_ssl_get_needs_them() {
+    let conf = |checker: &str| {
+        format!(
+            "SSL {{\n ca /c.pem\n certificate /crt.pem\n key /k.pem\n}}\n\
+             virtual_server 10.0.0.1 443 {{\n real_server 10.0.0.2 443 {{\n  {checker} {{\n   url {{\n    path /\n   }}\n  }}\n }}\n}}\n"
+        )
+    };
+    let mut host = FakeHost::new();
+    // Without an SSL_GET the files are not read: missing ones are no error.
+    let l = load_text(&conf("HTTP_GET"), &host);
+    assert!(l.fatal.is_none());
+    assert!(lvs_of(&l).ssl.as_ref().unwrap().pem.key.is_empty());
+    // With one, a missing file stops the load with its name and why.
+    let l = load_text(&conf("SSL_GET"), &host);
+    let f = l.fatal.as_ref().expect("fatal");
+    assert_eq!(f.loc.line, 1);
+    assert_eq!(
+        f.msg,
+        "SSL error: cannot read CA file '/c.pem': No such file or directory"
+    );
+    #[cfg(feature = "tls")]
+    {
+        use crate::check::tls::testing::{CERT, KEY};
+        host.contents.insert("/c.pem".into(), CERT.into());
+        host.contents.insert("/crt.pem".into(), CERT.into());
+        host.contents.insert("/k.pem".into(), KEY.into());
+        let l = load_text(&conf("SSL_GET"), &host);
+        assert!(l.fatal.is_none(), "{:?}", l.fatal);
+        let pem = &lvs_of(&l).ssl.as_ref().unwrap().pem;
+        assert_eq!(pem.key, KEY.as_bytes());
+        assert!(
+            !format!("{pem:?}").contains("BEGIN"),
+            "a key is never shown"
+        );
+        let fatal = |host: &FakeHost| {
+            let l = load_text(&conf("SSL_GET"), host);
+            l.fatal.map(|f| f.msg).unwrap_or_default()
+        };
+        let mut bad = host.clone();
+        bad.contents
+            .insert("/c.pem".into(), b"not a certificate".to_vec());
+        assert_eq!(fatal(&bad), "SSL error: no certificate in CA file '/c.pem'");
+        let mut bad = host.clone();
+        bad.contents.insert("/crt.pem".into(), KEY.into());
+        assert_eq!(
+            fatal(&bad),
+            "SSL error: no certificate in certificate file '/crt.pem'"
+        );
+        let mut bad = host.clone();
+        let enc =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        bad.contents.insert("/k.pem".into(), enc.into());
+        assert!(
+            fatal(&bad).contains("'/k.pem' is encrypted"),
+            "{}",
+            fatal(&bad)
+        );
+        let mut bad = host.clone();
+        bad.contents.insert("/k.pem".into(), CERT.into());
+        assert!(fatal(&bad).starts_with("SSL error: no usable key in key file '/k.pem'"));
+    }
+    #[cfg(not(feature = "tls"))]
+    let _ = &mut host;
+}

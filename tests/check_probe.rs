@@ -516,18 +516,6 @@ fn probes_in_a_namespace() {
     drop(ns);
 }
 
-/// Kills the server it holds (a child this test started) on every path.
-#[cfg(feature = "tls")]
-struct Server(std::process::Child);
-
-#[cfg(feature = "tls")]
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[cfg(feature = "tls")]
 fn openssl(dir: &std::path::Path, args: &[&str]) {
     let out = std::process::Command::new("openssl")
@@ -626,7 +614,7 @@ fn ssl_get_with_a_client_certificate() {
     std::fs::create_dir_all(&www).expect("www");
     std::fs::write(www.join("ok"), "hello").expect("page");
     let d = dir.to_string_lossy().into_owned();
-    let server = Server(
+    let server = ServerChild(
         std::process::Command::new("ip")
             .args([
                 "netns", "exec", &ns.name, "openssl", "s_server", "-quiet", "-WWW",
@@ -705,4 +693,100 @@ fn ssl_get_with_a_client_certificate() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     drop(ns);
+}
+
+/// HTTP_GET `regex` against a real web server (python3's http.server) in a namespace: a
+/// 40 KB page whose marker sits past the first read and across the matcher's window; one
+/// server's url wants it (up), another's wants a word the page lacks (stays down), a
+/// third's must not find the marker (`regex_no_match`: stays down).
+#[test]
+fn http_get_regex_against_a_real_server() {
+    if !system_ready(&["ip", "python3"]) {
+        return;
+    }
+    let ns = Netns::new("rgx");
+    let dir = common::scratch_dir("check-regex");
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    let mut page = "x".repeat(limits::REGEX_WINDOW - 5);
+    page.push_str("Service: HEALTHY\n");
+    page.push_str(&"y".repeat(24_000));
+    std::fs::write(www.join("status"), &page).expect("page");
+    let server = ServerChild(
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.name, "python3", "-m", "http.server"])
+            .args(["9080", "--bind", "127.0.0.1", "--directory"])
+            .arg(&www)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 http.server"),
+    );
+    let listening = common::wait_until(10.0, || {
+        in_netns(&ns.name, || {
+            std::net::TcpStream::connect("127.0.0.1:9080").is_ok()
+        })
+    });
+    assert!(listening, "http.server did not start");
+    let vs = |port: u16, regex: &str| {
+        format!(
+            "virtual_server 10.9.9.9 {port} {{
+ delay_loop 1
+ protocol TCP
+ real_server 127.0.0.1 9080 {{
+  HTTP_GET {{
+   url {{
+    path /status
+    {regex}
+   }}
+   connect_timeout 1
+   retry 0
+   warmup 0
+   alpha
+  }}
+ }}
+}}
+"
+        )
+    };
+    let conf = [
+        vs(
+            80,
+            "regex \"service: (healthy|ok)\"\n    regex_options caseless",
+        ),
+        vs(81, "regex \"service: sick\"\n    regex_options caseless"),
+        vs(82, "regex HEALTHY\n    regex_no_match"),
+    ]
+    .concat();
+    let log = run_config(&ns.name, &dir, &conf, 2.5);
+    let shown = log
+        .iter()
+        .map(|(t, l)| format!("{t:6.3} {l}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let up = |port: u16| {
+        let line = format!("Adding service [127.0.0.1]:tcp:9080 to VS [10.9.9.9]:tcp:{port}");
+        log.iter().any(|(_, l)| *l == line)
+    };
+    assert!(up(80), "{shown}");
+    assert!(
+        log.iter()
+            .any(|(_, l)| l == "Regex match success to [127.0.0.1]:tcp:9080 url(/status)"),
+        "{shown}"
+    );
+    assert!(!up(81), "{shown}");
+    assert!(!up(82), "{shown}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(ns);
+}
+
+/// Kills the server it holds (a child this test started) on every path.
+struct ServerChild(std::process::Child);
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

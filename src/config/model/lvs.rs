@@ -454,7 +454,23 @@ pub struct Url {
     pub host_header: Option<String>,
     /// The SNI name with `enable_sni`: url → checker → virtual server `virtualhost`.
     pub sni_name: Option<String>,
+    /// `regex` and its companions (a pattern that compiles).
+    pub regex: Option<RegexConf>,
     pub loc: Loc,
+}
+
+/// A url's `regex`, `regex_options`, `regex_no_match`, `regex_min_offset` and
+/// `regex_max_offset` (`regex_stack` sizes PCRE2's JIT stack: no meaning here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegexConf {
+    pub pattern: String,
+    /// keepalived's option words, known ones only.
+    pub options: Vec<String>,
+    pub no_match: bool,
+    /// The first offset in the response a match may start at.
+    pub min_offset: u64,
+    /// The last one.
+    pub max_offset: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

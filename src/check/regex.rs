@@ -180,7 +180,10 @@ impl Window {
             // Not at the response's start: the byte before is context (so `^` and `\b`
             // see it), never part of a match kept from the last round.
             let ctx = usize::from(at > 0 && pos == 0 && self.base > 0);
-            let start = (r.min.saturating_sub(at) as usize).max(ctx);
+            let mut start = (r.min.saturating_sub(at) as usize).max(ctx);
+            while start < text.len() && !text.is_char_boundary(start) {
+                start += 1;
+            }
             if start <= text.len() {
                 if let Some(m) = r.re.find_at(text, start) {
                     let (ms, me) = (pos + m.start(), pos + m.end());
@@ -299,5 +302,21 @@ mod tests {
         body.extend_from_slice(b"\xa9 \xff\xfe ok");
         assert!(verdict(&conf("café", &[]), &body, 1));
         assert!(verdict(&conf("ok$", &[]), &body, 2));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// However a response is cut, a short match is found exactly when the whole
+        /// response has one.
+        #[test]
+        fn cuts_never_change_the_verdict(
+            body in proptest::collection::vec(proptest::sample::select(b"ab\n\xff".to_vec()), 0..40_000),
+            step in 1usize..20_000,
+        ) {
+            let c = conf("ab{3}a|\nbb\n", &[]);
+            let whole = String::from_utf8_lossy(&body).into_owned();
+            let want = compile(&c.pattern, &[]).unwrap().is_match(&whole);
+            proptest::prop_assert_eq!(verdict(&c, &body, step), want);
+        }
     }
 }

@@ -43,6 +43,10 @@ struct Request {
     timeout_ms: i32,
     fwmark: u32,
     verbose: bool,
+    /// `-S`: through TLS (the `tls` feature); `-I`: with the virtualhost as SNI.
+    ssl: bool,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    sni: bool,
 }
 
 fn options() -> getopts::Options {
@@ -78,10 +82,10 @@ fn parse(args: &[String], err: &mut dyn Write) -> Result<Request, i32> {
     if m.opt_present("h") {
         return Err(usage(err, 0));
     }
-    if m.opt_present("S") || m.opt_present("I") {
+    if m.opt_present("S") && cfg!(not(feature = "tls")) {
         let _ = writeln!(
             err,
-            "keepalived-rs genhash: HTTPS (-S) is not supported yet"
+            "keepalived-rs genhash: HTTPS (-S) needs the tls feature, which this build lacks"
         );
         return Err(1);
     }
@@ -124,6 +128,8 @@ fn parse(args: &[String], err: &mut dyn Write) -> Result<Request, i32> {
         timeout_ms: secs.saturating_mul(1000),
         fwmark: m.opt_str("m").and_then(|s| s.parse().ok()).unwrap_or(0),
         verbose: m.opt_present("v"),
+        ssl: m.opt_present("S"),
+        sni: m.opt_present("I"),
     })
 }
 
@@ -210,6 +216,101 @@ fn wait(p: &Probe, events: libc::c_short, timeout_ms: i32) -> bool {
     }
 }
 
+/// The response as it arrives: the header block, then the body.
+struct Page {
+    head: Vec<u8>,
+    body: Option<Body>,
+}
+
+impl Page {
+    fn take(
+        &mut self,
+        data: &[u8],
+        verbose: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), &'static str> {
+        let w = |_: io::Error| "Write failed";
+        if let Some(b) = self.body.as_mut() {
+            return b.take(data, verbose, out).map_err(w);
+        }
+        let head = &mut self.head;
+        head.extend_from_slice(data);
+        let Some(at) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
+            if head.len() > crate::limits::HTTP_MAX_HEADER {
+                return Err("HTTP header too long");
+            }
+            return Ok(());
+        };
+        let rest = head.split_off(at + 4);
+        let content_len = std::str::from_utf8(head).ok().and_then(|h| {
+            h.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                if k.eq_ignore_ascii_case("content-length") {
+                    v.trim().parse().ok()
+                } else {
+                    None
+                }
+            })
+        });
+        if verbose {
+            writeln!(out, "{HEADER}").map_err(w)?;
+            dump(out, 0, head).map_err(w)?;
+            writeln!(out, "{HEADER_ASCII}").map_err(w)?;
+            out.write_all(head).map_err(w)?;
+            writeln!(out).map_err(w)?;
+            // keepalived's genhash writes this one title to stderr.
+            let _ = writeln!(io::stderr(), "{BODY}");
+        }
+        let mut b = Body {
+            md5: Md5::new(),
+            len: 0,
+            content_len,
+        };
+        b.take(&rest, verbose, out).map_err(w)?;
+        self.body = Some(b);
+        Ok(())
+    }
+}
+
+fn send_all(p: &Probe, mut data: &[u8], timeout_ms: i32) -> Result<(), &'static str> {
+    while !data.is_empty() {
+        match p.send(data) {
+            Ok(0) => {
+                if !wait(p, libc::POLLOUT, timeout_ms) {
+                    return Err("Send timeout");
+                }
+            }
+            Ok(n) => data = &data[n.min(data.len())..],
+            Err(_) => return Err("Send failed"),
+        }
+    }
+    Ok(())
+}
+
+/// `-S`: a TLS session as keepalived's genhash makes it (its automatic SSL context: no
+/// client certificate, the server not verified), `req` queued to go once it is up; the
+/// SNI name with `-I` is the `-V` virtualhost.
+#[cfg(feature = "tls")]
+fn start_tls(r: &Request, req: &[u8]) -> Result<Option<crate::check::tls::Tls>, &'static str> {
+    use crate::check::tls;
+    if !r.ssl {
+        return Ok(None);
+    }
+    let mut t = tls::Tls::new(tls::client_config(None).ok());
+    let sni = r.host.as_deref().filter(|_| r.sni);
+    t.start(req, sni, r.dst.ip())
+        .map_err(|_| "Cannot initialize SSL context.")?;
+    Ok(Some(t))
+}
+
+#[cfg(not(feature = "tls"))]
+fn start_tls(r: &Request, _req: &[u8]) -> Result<Option<()>, &'static str> {
+    if r.ssl {
+        return Err("SSL error");
+    }
+    Ok(None)
+}
+
 /// Fetches the page; prints the digest (and with `-v` the dumps). Err: what failed.
 fn fetch(r: &Request, out: &mut dyn Write) -> Result<(), &'static str> {
     let start = std::time::Instant::now();
@@ -233,24 +334,25 @@ fn fetch(r: &Request, out: &mut dyn Write) -> Result<(), &'static str> {
     }
     let mut req = Vec::new();
     http::request(&mut req, &r.url, r.host.as_deref(), r.dst, r.protocol);
-    let mut sent = 0;
-    while sent < req.len() {
-        match p.send(&req[sent..]) {
-            Ok(0) => {
-                if !wait(&p, libc::POLLOUT, r.timeout_ms) {
-                    return Err("Send timeout");
-                }
-            }
-            Ok(n) => sent += n,
-            Err(_) => return Err("Send failed"),
-        }
+    let mut tls = start_tls(r, &req)?;
+    if tls.is_none() {
+        send_all(&p, &req, r.timeout_ms)?;
     }
     let mut buf = vec![0u8; 64 * 1024];
-    let mut head: Vec<u8> = Vec::new();
-    let mut body: Option<Body> = None;
-    let w = |_: io::Error| "Write failed";
+    #[cfg(feature = "tls")]
+    let mut tx = Vec::new();
+    let mut page = Page {
+        head: Vec::new(),
+        body: None,
+    };
     loop {
-        if body.as_ref().is_some_and(Body::done) {
+        #[cfg(feature = "tls")]
+        if let Some(t) = tls.as_mut() {
+            tx.clear();
+            t.take_tx(&mut tx).map_err(|_| "SSL error")?;
+            send_all(&p, &tx, r.timeout_ms)?;
+        }
+        if page.body.as_ref().is_some_and(Body::done) {
             break;
         }
         let data = match p.recv(&mut buf) {
@@ -264,45 +366,31 @@ fn fetch(r: &Request, out: &mut dyn Write) -> Result<(), &'static str> {
             Recv::Eof => break,
             Recv::Error(_) => return Err("Read failed"),
         };
-        if let Some(b) = body.as_mut() {
-            b.take(data, r.verbose, out).map_err(w)?;
-            continue;
-        }
-        head.extend_from_slice(data);
-        let Some(at) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
-            if head.len() > crate::limits::HTTP_MAX_HEADER {
-                return Err("HTTP header too long");
-            }
-            continue;
-        };
-        let rest = head.split_off(at + 4);
-        let content_len = std::str::from_utf8(&head).ok().and_then(|h| {
-            h.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                if k.eq_ignore_ascii_case("content-length") {
-                    v.trim().parse().ok()
-                } else {
-                    None
+        match tls.as_mut() {
+            None => page.take(data, r.verbose, out)?,
+            #[cfg(feature = "tls")]
+            Some(t) => {
+                let mut failed = None;
+                let closed = t.feed(data, &mut |plain| match page.take(plain, r.verbose, out) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
                 }
-            })
-        });
-        if r.verbose {
-            writeln!(out, "{HEADER}").map_err(w)?;
-            dump(out, 0, &head).map_err(w)?;
-            writeln!(out, "{HEADER_ASCII}").map_err(w)?;
-            out.write_all(&head).map_err(w)?;
-            writeln!(out).map_err(w)?;
-            // keepalived's genhash writes this one title to stderr.
-            let _ = writeln!(io::stderr(), "{BODY}");
+                if closed.map_err(|_| "SSL error")? {
+                    break;
+                }
+            }
+            #[cfg(not(feature = "tls"))]
+            Some(_) => return Err("SSL error"),
         }
-        let mut b = Body {
-            md5: Md5::new(),
-            len: 0,
-            content_len,
-        };
-        b.take(&rest, r.verbose, out).map_err(w)?;
-        body = Some(b);
     }
+    let body = page.body;
+    let w = |_: io::Error| "Write failed";
     let Some(body) = body else {
         return Err("No HTTP header received");
     };
@@ -376,5 +464,21 @@ mod tests {
             .collect();
         assert_eq!(parse(&args, &mut err).err(), Some(1));
         assert!(String::from_utf8_lossy(&err).starts_with("Usage: keepalived --genhash"));
+    }
+
+    #[test]
+    fn use_ssl_needs_the_tls_feature() {
+        let mut err = Vec::new();
+        let args: Vec<String> = ["-S", "-s", "127.0.0.1", "-p", "443", "-u", "/"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let r = parse(&args, &mut err);
+        if cfg!(feature = "tls") {
+            assert!(r.is_ok_and(|r| r.ssl && !r.sni));
+        } else {
+            assert_eq!(r.err(), Some(1));
+            assert!(String::from_utf8_lossy(&err).contains("needs the tls feature"));
+        }
     }
 }

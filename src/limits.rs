@@ -127,6 +127,12 @@ pub const UDP_RANDOM_PAYLOAD: usize = 16;
 pub const CHECK_ATTEMPT_TIMEOUTS: usize = 4;
 /// Bytes of the buffer the runtime reads probe sockets into.
 pub const PROBE_RECV_BUFFER: usize = 16 * 1024;
+/// Largest file of the `SSL` block (CA, certificate chain, key) read at load time.
+pub const SSL_MAX_FILE: usize = 1024 * 1024;
+/// Bytes of the window a url's `regex` is matched in as the response streams through:
+/// a match up to half of it long is found wherever the reads cut the response
+/// (keepalived keeps up to its 4 KiB read buffer of a partial match).
+pub const REGEX_WINDOW: usize = 16 * 1024;
 
 /// All capacities as (name, value) for `-d` and the documentation.
 pub const ALL: &[(&str, usize)] = &[
@@ -177,6 +183,8 @@ pub const ALL: &[(&str, usize)] = &[
     ("UDP_RANDOM_PAYLOAD", UDP_RANDOM_PAYLOAD),
     ("CHECK_ATTEMPT_TIMEOUTS", CHECK_ATTEMPT_TIMEOUTS),
     ("PROBE_RECV_BUFFER", PROBE_RECV_BUFFER),
+    ("SSL_MAX_FILE", SSL_MAX_FILE),
+    ("REGEX_WINDOW", REGEX_WINDOW),
 ];
 
 /// Bytes of the buffer netlink answers and events are read into: the kernel never sends a

@@ -1,7 +1,7 @@
 //! The checker core allocates nothing after start-up: with a counting global allocator
 //! (this file is its own test binary), every kind of checker runs attempts for 300 virtual
 //! seconds — successes, failures, retries, timeouts, garbage, endless and lying HTTP
-//! responses, SMTP dialogues, DNS and UDP replies, ICMP echoes, MISC results with dynamic
+//! responses (through a url regex too), SMTP dialogues, DNS and UDP replies, ICMP echoes, MISC results with dynamic
 //! weights — and this thread's allocation count stays at zero.
 
 mod sim;
@@ -36,6 +36,8 @@ virtual_server 10.0.0.1 80 {
    }
    url {
     path /b
+    regex \"HEL+O|^nothing\"
+    regex_options caseless
    }
    connect_timeout 1
    retry 1

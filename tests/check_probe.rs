@@ -515,3 +515,278 @@ fn probes_in_a_namespace() {
     assert!(!show.contains("9002 from VS"), "{show}");
     drop(ns);
 }
+
+#[cfg(feature = "tls")]
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server and a client certificate it signed, in `dir`.
+#[cfg(feature = "tls")]
+fn make_pki(dir: &std::path::Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-subj", "/CN=test-ca", "-days", "2"];
+    ca.extend_from_slice(&ec);
+    ca.extend_from_slice(&["-keyout", "ca.key", "-out", "ca.pem"]);
+    openssl(dir, &ca);
+    for who in ["server", "client"] {
+        let (key, csr, pem) = (
+            format!("{who}.key"),
+            format!("{who}.csr"),
+            format!("{who}.pem"),
+        );
+        let subj = format!("/CN={who}");
+        let mut req = vec!["req", "-new", "-subj", &subj];
+        req.extend_from_slice(&ec);
+        req.extend_from_slice(&["-keyout", &key, "-out", &csr]);
+        openssl(dir, &req);
+        openssl(
+            dir,
+            &[
+                "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "2",
+                "-out", &pem,
+            ],
+        );
+    }
+}
+
+/// Loads `conf` and runs its checkers in namespace `ns` for `secs` seconds; the log.
+fn run_config(ns: &str, dir: &std::path::Path, conf: &str, secs: f64) -> Vec<(f64, String)> {
+    let path = dir.join("keepalived.conf");
+    std::fs::write(&path, conf).expect("config");
+    let opts = LoadOptions {
+        path: path.to_string_lossy().into_owned(),
+        config_id: Some("node1".into()),
+        all_config: false,
+    };
+    let loaded = config::load(&opts, &RealHost::default());
+    let msgs = loaded.messages();
+    let cfg = loaded
+        .config
+        .unwrap_or_else(|| panic!("configuration: {msgs:?}"));
+    in_netns(ns, || {
+        let mut d = Driver {
+            c: Checkers::new(&cfg.lvs, 7),
+            probes: HashMap::new(),
+            t0: std::time::Instant::now(),
+            log: Vec::new(),
+            probe_count: HashMap::new(),
+            buf: vec![0u8; limits::PROBE_RECV_BUFFER],
+        };
+        let mut a = Actions::with_capacity(d.c.action_capacity());
+        d.c.start(d.now(), &mut a);
+        d.exec(&a);
+        d.run(secs, |_| {});
+        d.log
+    })
+}
+
+/// SSL_GET with the `SSL` block's client certificate against `openssl s_server -Verify 1`,
+/// which refuses clients without a certificate: with the block the server comes up, without
+/// it the handshake fails and it stays down. The server's certificate is signed by the CA
+/// given as `ca`; keepalived does not verify it and neither do we (a CA that did not sign it
+/// changes nothing).
+#[cfg(feature = "tls")]
+#[test]
+fn ssl_get_with_a_client_certificate() {
+    if !system_ready(&["ip", "openssl"]) {
+        return;
+    }
+    let ns = Netns::new("tls");
+    let dir = common::scratch_dir("check-tls");
+    make_pki(&dir);
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    std::fs::write(www.join("ok"), "hello").expect("page");
+    let d = dir.to_string_lossy().into_owned();
+    let server = ServerChild(
+        std::process::Command::new("ip")
+            .args([
+                "netns", "exec", &ns.name, "openssl", "s_server", "-quiet", "-WWW",
+            ])
+            .args(["-accept", "127.0.0.1:9443", "-Verify", "1"])
+            .args([
+                "-cert",
+                &format!("{d}/server.pem"),
+                "-key",
+                &format!("{d}/server.key"),
+            ])
+            .args(["-CAfile", &format!("{d}/ca.pem")])
+            .current_dir(&www)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server"),
+    );
+    let listening = common::wait_until(5.0, || {
+        in_netns(&ns.name, || {
+            std::net::TcpStream::connect("127.0.0.1:9443").is_ok()
+        })
+    });
+    assert!(listening, "s_server did not start");
+    let conf = |ssl: &str| {
+        format!(
+            "{ssl}virtual_server 10.9.9.9 443 {{
+ delay_loop 1
+ protocol TCP
+ real_server 127.0.0.1 9443 {{
+  SSL_GET {{
+   url {{
+    path /ok
+    digest {HELLO_MD5}
+   }}
+   connect_timeout 1
+   retry 0
+   warmup 0
+   alpha
+  }}
+ }}
+}}
+"
+        )
+    };
+    let up = "Adding service [127.0.0.1]:tcp:9443 to VS [10.9.9.9]:tcp:443";
+    let shown = |log: &[(f64, String)]| {
+        log.iter()
+            .map(|(t, l)| format!("{t:6.3} {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // With the client certificate (and the CA that signed the server's).
+    let block =
+        format!("SSL {{\n ca {d}/ca.pem\n certificate {d}/client.pem\n key {d}/client.key\n}}\n");
+    let log = run_config(&ns.name, &dir, &conf(&block), 2.5);
+    assert!(
+        log.iter().any(|(t, l)| l == up && *t < 2.0),
+        "{}",
+        shown(&log)
+    );
+    // The server's CA is not verified: a CA that did not sign it changes nothing.
+    let block2 = format!(
+        "SSL {{\n ca {d}/client.pem\n certificate {d}/client.pem\n key {d}/client.key\n}}\n"
+    );
+    let log = run_config(&ns.name, &dir, &conf(&block2), 2.5);
+    assert!(log.iter().any(|(_, l)| l == up), "{}", shown(&log));
+    // Without one the server refuses the handshake: never up.
+    let log = run_config(&ns.name, &dir, &conf(""), 2.5);
+    assert!(!log.iter().any(|(_, l)| l == up), "{}", shown(&log));
+    assert!(
+        log.iter().any(|(_, l)| l.contains("9443")),
+        "{}",
+        shown(&log)
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(ns);
+}
+
+/// HTTP_GET `regex` against a real web server (python3's http.server) in a namespace: a
+/// 40 KB page whose marker sits past the first read and across the matcher's window; one
+/// server's url wants it (up), another's wants a word the page lacks (stays down), a
+/// third's must not find the marker (`regex_no_match`: stays down).
+#[test]
+fn http_get_regex_against_a_real_server() {
+    if !system_ready(&["ip", "python3"]) {
+        return;
+    }
+    let ns = Netns::new("rgx");
+    let dir = common::scratch_dir("check-regex");
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).expect("www");
+    let mut page = "x".repeat(limits::REGEX_WINDOW - 5);
+    page.push_str("Service: HEALTHY\n");
+    page.push_str(&"y".repeat(24_000));
+    std::fs::write(www.join("status"), &page).expect("page");
+    let server = ServerChild(
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.name, "python3", "-m", "http.server"])
+            .args(["9080", "--bind", "127.0.0.1", "--directory"])
+            .arg(&www)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 http.server"),
+    );
+    let listening = common::wait_until(10.0, || {
+        in_netns(&ns.name, || {
+            std::net::TcpStream::connect("127.0.0.1:9080").is_ok()
+        })
+    });
+    assert!(listening, "http.server did not start");
+    let vs = |port: u16, regex: &str| {
+        format!(
+            "virtual_server 10.9.9.9 {port} {{
+ delay_loop 1
+ protocol TCP
+ real_server 127.0.0.1 9080 {{
+  HTTP_GET {{
+   url {{
+    path /status
+    {regex}
+   }}
+   connect_timeout 1
+   retry 0
+   warmup 0
+   alpha
+  }}
+ }}
+}}
+"
+        )
+    };
+    let conf = [
+        vs(
+            80,
+            "regex \"service: (healthy|ok)\"\n    regex_options caseless",
+        ),
+        vs(81, "regex \"service: sick\"\n    regex_options caseless"),
+        vs(82, "regex HEALTHY\n    regex_no_match"),
+    ]
+    .concat();
+    let log = run_config(&ns.name, &dir, &conf, 2.5);
+    let shown = log
+        .iter()
+        .map(|(t, l)| format!("{t:6.3} {l}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let up = |port: u16| {
+        let line = format!("Adding service [127.0.0.1]:tcp:9080 to VS [10.9.9.9]:tcp:{port}");
+        log.iter().any(|(_, l)| *l == line)
+    };
+    assert!(up(80), "{shown}");
+    assert!(
+        log.iter()
+            .any(|(_, l)| l == "Regex match success to [127.0.0.1]:tcp:9080 url(/status)"),
+        "{shown}"
+    );
+    assert!(!up(81), "{shown}");
+    assert!(!up(82), "{shown}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(ns);
+}
+
+/// Kills the server it holds (a child this test started) on every path.
+struct ServerChild(std::process::Child);
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

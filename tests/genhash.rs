@@ -68,3 +68,86 @@ fn the_digest_is_keepalived_s() {
     assert_eq!((refused.as_str(), code), ("Connection failed\n", 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-S`: the digest of a page served over HTTPS (`openssl s_server -WWW` with a
+/// certificate the test makes) is Debian's genhash's.
+#[cfg(feature = "tls")]
+#[test]
+fn the_https_digest_is_genhash_s() {
+    if !system_ready(&["ip", "openssl", "genhash"]) {
+        return;
+    }
+    let lan = Lan::new("ghs", 1, 106);
+    let ns = lan.hosts[0].clone();
+    let dir = common::scratch_dir("genhash-tls");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-subj", "/CN=web", "-days", "2"])
+        .args(["-keyout", "web.key", "-out", "web.pem"])
+        .current_dir(&dir)
+        .output()
+        .expect("openssl req");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join("page"), "hello world\n").expect("page");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let server = Kill(
+        Command::new("ip")
+            .args([
+                "netns", "exec", &ns, "openssl", "s_server", "-quiet", "-WWW",
+            ])
+            .args([
+                "-accept",
+                "10.106.0.1:8443",
+                "-cert",
+                "web.pem",
+                "-key",
+                "web.key",
+            ])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server"),
+    );
+    let up = common::wait_until(5.0, || {
+        in_netns(&ns, || {
+            std::net::TcpStream::connect("10.106.0.1:8443").is_ok()
+        })
+    });
+    assert!(up, "s_server did not start");
+    let args = ["-S", "-s", "10.106.0.1", "-p", "8443", "-u", "/page"];
+    let (theirs, _) = genhash(&ns, "/usr/bin/genhash", &args);
+    let ours = env!("CARGO_BIN_EXE_keepalived-rs");
+    let mut mine_args = vec!["--genhash"];
+    mine_args.extend_from_slice(&args);
+    let (mine, code) = genhash(&ns, ours, &mine_args);
+    assert_eq!(code, 0);
+    assert_eq!(
+        mine, "6f5902ac237024bdd0c176cb93063dc4\n",
+        "md5 of 'hello world\\n'"
+    );
+    assert_eq!(mine, theirs, "genhash -S printed {theirs:?}");
+    // With SNI (-I, the -V name) the answer is the same.
+    let mut sni = mine_args.clone();
+    sni.extend_from_slice(&["-I", "-V", "web"]);
+    assert_eq!(genhash(&ns, ours, &sni).0, mine);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

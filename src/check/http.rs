@@ -12,8 +12,11 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use md5::{Digest, Md5};
 
+use super::regex::{UrlRegex, Window};
 use crate::config::model::lvs::{HttpProtocol, StatusCodes};
 use crate::limits;
 
@@ -67,6 +70,8 @@ pub enum HttpError {
     Length { expected: u64, received: u64 },
     /// MD5 of the body differs from the url's digest.
     Digest,
+    /// The url's regex did not match (or did, with regex_no_match).
+    Regex,
 }
 
 impl HttpError {
@@ -79,6 +84,7 @@ impl HttpError {
             HttpError::TooLong => "HTTP response too long from",
             HttpError::Length { .. } => "HTTP content length mismatch from",
             HttpError::Digest => "MD5 digest error to",
+            HttpError::Regex => "Regex match failed",
         }
     }
 }
@@ -89,11 +95,13 @@ pub struct HttpOk {
     pub status: u16,
     /// A digest was checked.
     pub digest: bool,
+    /// A regex was checked.
+    pub regex: bool,
 }
 
 /// The streaming reader of one response. Made once per checker; `reset` before each
 /// request. Its header buffer is allocated at start-up.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Response {
     head: Vec<u8>,
     in_body: bool,
@@ -103,6 +111,8 @@ pub struct Response {
     md5: Md5,
     received: bool,
     failed: Option<HttpError>,
+    /// The url's regex, matched over the whole response.
+    regex: Window,
 }
 
 impl Default for Response {
@@ -122,7 +132,22 @@ impl Response {
             md5: Md5::new(),
             received: false,
             failed: None,
+            regex: Window::new(false),
         }
+    }
+
+    /// A reader whose urls may have a regex: its window is allocated now.
+    pub fn with_regex_window() -> Response {
+        Response {
+            regex: Window::new(true),
+            ..Response::new()
+        }
+    }
+
+    /// Before a request for a url with `regex` (or none).
+    pub fn reset_for(&mut self, regex: Option<Arc<UrlRegex>>) {
+        self.reset();
+        self.regex.reset(regex);
     }
 
     pub fn reset(&mut self) {
@@ -145,6 +170,7 @@ impl Response {
         if !data.is_empty() {
             self.received = true;
         }
+        self.regex.feed(data);
         if !self.in_body {
             let room = limits::HTTP_MAX_HEADER - self.head.len();
             let take = data.len().min(room);
@@ -250,9 +276,14 @@ impl Response {
                 return Err(HttpError::Digest);
             }
         }
+        let regex = self.regex.finish();
+        if regex == Some(false) {
+            return Err(HttpError::Regex);
+        }
         Ok(HttpOk {
             status: self.status,
             digest: digest.is_some(),
+            regex: regex.is_some(),
         })
     }
 
@@ -375,7 +406,8 @@ mod tests {
             run(&[resp], &ok, Some(&md5(body))),
             Ok(HttpOk {
                 status: 204,
-                digest: true
+                digest: true,
+                regex: false
             })
         );
         assert_eq!(

@@ -54,6 +54,7 @@ pub mod dns;
 pub mod http;
 pub mod icmp;
 mod msg;
+pub mod regex;
 pub mod smtp;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -205,6 +206,7 @@ struct Url {
     sni: Option<String>,
     codes: StatusCodes,
     digest: Option<[u8; 16]>,
+    regex: Option<std::sync::Arc<regex::UrlRegex>>,
 }
 
 struct HttpState {
@@ -326,7 +328,7 @@ impl Checkers {
         let mut files = Vec::new();
         let mut rss = Vec::new();
         #[cfg(feature = "tls")]
-        let tls_config = tls::client_config();
+        let tls_config = tls::client_config(lvs.ssl.as_ref()).ok();
         for (vi, vs) in lvs.virtual_servers.iter().enumerate() {
             let vs_name = vs.name();
             for (ri, r) in vs.real_servers.iter().enumerate() {
@@ -359,14 +361,20 @@ impl Checkers {
                                         sni: u.sni_name.clone().filter(|_| h.enable_sni),
                                         codes: u.status_codes,
                                         digest: u.digest,
+                                        regex: u.regex.as_ref().and_then(regex::UrlRegex::new),
                                     }
                                 })
-                                .collect();
+                                .collect::<Vec<_>>();
+                            let resp = if urls.iter().any(|u| u.regex.is_some()) {
+                                Response::with_regex_window()
+                            } else {
+                                Response::new()
+                            };
                             let st = HttpState {
                                 urls,
                                 url_it: Some(0),
                                 failed_url: None,
-                                resp: Response::new(),
+                                resp,
                                 fast_recovery: h.fast_recovery,
                                 ssl,
                                 tls_logged: false,
@@ -817,8 +825,9 @@ impl Checkers {
                     self.http_fail(now, i, None, acts);
                     return;
                 }
-                h.resp.reset();
                 let u = h.url_it.unwrap_or(0);
+                h.resp
+                    .reset_for(h.urls.get(u).and_then(|url| url.regex.clone()));
                 if let Some(url) = h.urls.get(u) {
                     // SSL_GET sends its request through TLS once connected.
                     if !h.ssl && url.request.len() <= s.tx.capacity() {
@@ -1149,6 +1158,7 @@ impl Checkers {
                         checker: id,
                         url: u as u16,
                         digest: ok.digest,
+                        regex: ok.regex,
                     });
                 }
                 self.http_epilog(now, i, Method::New, acts);

@@ -57,6 +57,7 @@ pub enum Msg {
         checker: CheckerId,
         url: u16,
         digest: bool,
+        regex: bool,
     },
     /// log_all_failures: "WORDS server RS."
     Http {
@@ -196,10 +197,13 @@ impl fmt::Display for Text<'_> {
                 checker,
                 url,
                 digest,
+                regex,
             } => write!(
                 f,
                 "{} success to {} url({})",
-                if digest {
+                if regex {
+                    "Regex match"
+                } else if digest {
                     "MD5 digest"
                 } else {
                     "HTTP status code"

@@ -667,3 +667,69 @@ fn ssl_get_through_tls() {
     // The next url a delay_loop later.
     assert_eq!(r.c.poll_at(), Some(at(11.2)));
 }
+
+#[test]
+fn http_regex_verdicts_in_virtual_time() {
+    let conf = HTTP
+        .replace(
+            "    path /a\n",
+            "    path /a\n    regex \"state: (up|ready)\"\n    regex_options caseless\n",
+        )
+        .replace(
+            "    status_code 200-299 404\n",
+            "    regex maintenance\n    regex_no_match\n",
+        )
+        .replace("retry 1", "retry 0")
+        .replace("  HTTP_GET {", "  HTTP_GET {\n   alpha");
+    let mut r = Run::new(&conf);
+    r.start();
+    let page = |r: &mut Run, t: f64, chunks: &[&[u8]]| {
+        r.ev(t, 0, ProbeEvent::Connected);
+        for c in chunks {
+            assert!(r.ev(t, 0, ProbeEvent::Data(c)).is_empty());
+        }
+        r.ev(t, 0, ProbeEvent::Closed)
+    };
+    // /a: the match is cut across reads (and in another case).
+    assert_eq!(r.tick(1.0), ["probe 0 Http"]);
+    assert_eq!(
+        page(
+            &mut r,
+            1.1,
+            &[b"HTTP/1.0 200 OK\r\n\r\nSTATE: ", b"Rea", b"dy\n"]
+        ),
+        [
+            "cancel 0",
+            "Regex match success to [10.0.0.2]:tcp:80 url(/a)"
+        ]
+    );
+    // /b must not say "maintenance": it does, so the url fails (no success line).
+    assert_eq!(r.tick(11.1), ["probe 0 Http"]);
+    let out = page(&mut r, 11.2, &[b"HTTP/1.0 200 OK\r\n\r\nmainten", b"ance"]);
+    assert!(!out.iter().any(|l| l.contains("success")), "{out:?}");
+    // /b again: without the word it passes; then every url once more before it is up.
+    let next = |r: &Run| r.c.poll_at().expect("next").as_micros() as f64 / 1e6;
+    let t = next(&r);
+    assert_eq!(r.tick(t), ["probe 0 Http"]);
+    let out = page(&mut r, t + 0.1, &[b"HTTP/1.0 200 OK\r\n\r\nall fine"]);
+    assert_eq!(
+        out,
+        [
+            "cancel 0",
+            "Regex match success to [10.0.0.2]:tcp:80 url(/b)"
+        ]
+    );
+    let mut up = false;
+    for _ in 0..2 {
+        let t = next(&r);
+        let path = if r.tick(t) == ["probe 0 Http"] {
+            ""
+        } else {
+            "?"
+        };
+        assert_eq!(path, "");
+        let out = page(&mut r, t + 0.1, &[b"HTTP/1.0 200 OK\r\n\r\nstate: up"]);
+        up |= out.contains(&"up 0/0".to_string());
+    }
+    assert!(up, "the server came up");
+}

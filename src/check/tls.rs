@@ -1,7 +1,13 @@
 //! SSL_GET's TLS layer (cargo feature `tls`): a rustls client connection, itself sans-IO,
-//! between the probe's socket bytes and the HTTP reader. As keepalived's SSL_GET without a
-//! CA, the server's certificate is not verified (the check is about the service answering,
-//! not about trust); the name sent is the url's SNI name with `enable_sni`, none otherwise.
+//! between the probe's socket bytes and the HTTP reader. As keepalived's SSL_GET, the
+//! server's certificate is not verified, even with a `ca`: keepalived 2.2.7 loads the CA
+//! file into its context (`SSL_CTX_load_verify_locations`, check_ssl.c) but never calls
+//! `SSL_CTX_set_verify`, so OpenSSL's default SSL_VERIFY_NONE lets any server through. We
+//! read and check the CA file the same way (a bad one stops start-up) and verify nothing
+//! either. The `SSL` block's `certificate` (a PEM chain, leaf first) and `key` are the
+//! client certificate offered to servers that ask for one. An encrypted key (`password`)
+//! is refused at load time: rustls reads plain PKCS#8, PKCS#1 and SEC1 keys only.
+//! The name sent is the url's SNI name with `enable_sni`, none otherwise.
 //!
 //! A connection is made per attempt (rustls allocates for it): the one exception to the
 //! core's no-allocation rule, for SSL_GET only.
@@ -11,8 +17,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, InconsistentKeys, RootCertStore,
+    SignatureScheme,
+};
+
+use crate::config::model::lvs::Ssl;
 
 #[derive(Debug)]
 struct NoVerify(Vec<SignatureScheme>);
@@ -52,19 +65,86 @@ impl ServerCertVerifier for NoVerify {
     }
 }
 
-/// The client configuration every SSL_GET shares.
-pub fn client_config() -> Option<Arc<ClientConfig>> {
+/// The client configuration every SSL_GET shares, from the `SSL` block's files (read into
+/// `ssl.pem` at load time); none = keepalived's automatic context (no client certificate).
+/// Err: what is wrong with the files, for the load-time error.
+pub fn client_config(ssl: Option<&Ssl>) -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let schemes = provider
         .signature_verification_algorithms
         .supported_schemes();
-    let cfg = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .ok()?
+        .map_err(|e| e.to_string())?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(NoVerify(schemes)))
-        .with_no_client_auth();
-    Some(Arc::new(cfg))
+        .with_custom_certificate_verifier(Arc::new(NoVerify(schemes)));
+    let Some(ssl) = ssl else {
+        return Ok(Arc::new(builder.with_no_client_auth()));
+    };
+    if let Some(path) = &ssl.ca {
+        check_ca(path, &ssl.pem.ca)?;
+    }
+    let cfg = match (&ssl.certificate, &ssl.key) {
+        (None, None) => builder.with_no_client_auth(),
+        (Some(c), None) => return Err(format!("certificate file '{c}' given without a key")),
+        (None, Some(k)) => return Err(format!("key file '{k}' given without a certificate")),
+        (Some(cpath), Some(kpath)) => {
+            let chain = certificates(cpath, &ssl.pem.certificate)?;
+            let key = private_key(kpath, &ssl.pem.key)?;
+            let signer = provider
+                .key_provider
+                .load_private_key(key)
+                .map_err(|e| format!("key file '{kpath}': {e}"))?;
+            let ck = CertifiedKey::new(chain, signer);
+            // As OpenSSL: a key that is not the certificate's is an error; a certificate
+            // webpki cannot read (an X.509 v1 one, say) is still offered.
+            if let Err(e @ rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) =
+                ck.keys_match()
+            {
+                return Err(format!("certificate '{cpath}' and key '{kpath}': {e}"));
+            }
+            builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(ck)))
+        }
+    };
+    Ok(Arc::new(cfg))
+}
+
+/// Every certificate of a PEM file; at least one.
+fn certificates(path: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let chain = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("bad PEM in certificate file '{path}': {e}"))?;
+    if chain.is_empty() {
+        return Err(format!("no certificate in certificate file '{path}'"));
+    }
+    Ok(chain)
+}
+
+/// As `SSL_CTX_load_verify_locations`: the file must hold certificates that parse.
+fn check_ca(path: &str, pem: &[u8]) -> Result<(), String> {
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(pem) {
+        let c = c.map_err(|e| format!("bad PEM in CA file '{path}': {e}"))?;
+        roots
+            .add(c)
+            .map_err(|e| format!("bad certificate in CA file '{path}': {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("no certificate in CA file '{path}'"));
+    }
+    Ok(())
+}
+
+fn private_key(path: &str, pem: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
+    let has = |s: &[u8]| pem.windows(s.len()).any(|w| w == s);
+    if has(b"ENCRYPTED PRIVATE KEY") || has(b"Proc-Type: 4,ENCRYPTED") {
+        return Err(format!(
+            "key file '{path}' is encrypted: keepalived-rs reads unencrypted keys only \
+             (decrypt it with 'openssl pkey -in KEY -out PLAIN')"
+        ));
+    }
+    PrivateKeyDer::from_pem_slice(pem)
+        .map_err(|e| format!("no usable key in key file '{path}': {e}"))
 }
 
 /// Why TLS failed.
@@ -195,7 +275,7 @@ mod tests {
 
     #[test]
     fn a_request_and_its_answer_through_tls() {
-        let mut t = Tls::new(client_config());
+        let mut t = Tls::new(client_config(None).ok());
         t.start(b"GET / HTTP/1.0\r\n\r\n", None, "10.0.0.2".parse().unwrap())
             .unwrap();
         let mut s = server();

@@ -49,6 +49,11 @@ pub trait Host {
     fn file_head(&self, _path: &str, _n: usize) -> Option<Vec<u8>> {
         None
     }
+    /// A whole file of at most `max` bytes (the `SSL` block's files). Err: why not, as
+    /// text.
+    fn read_file(&self, path: &str, _max: usize) -> Result<Vec<u8>, String> {
+        Err(format!("{path}: not readable"))
+    }
     /// The first address of a host name (`getaddrinfo`), for names keepalived resolves while
     /// reading the configuration.
     fn resolve(&self, _name: &str) -> Option<IpAddr> {
@@ -68,6 +73,8 @@ pub struct FakeHost {
     pub files: HashMap<String, FileMeta>,
     /// The first bytes of files, for [`Host::file_head`].
     pub heads: HashMap<String, Vec<u8>>,
+    /// Whole files, for [`Host::read_file`].
+    pub contents: HashMap<String, Vec<u8>>,
     /// Name to address, for [`Host::resolve`].
     pub hosts: HashMap<String, IpAddr>,
     pub path: String,
@@ -167,6 +174,13 @@ impl Host for FakeHost {
         self.files
             .contains_key(path)
             .then(|| head[..n.min(head.len())].to_vec())
+    }
+    fn read_file(&self, path: &str, max: usize) -> Result<Vec<u8>, String> {
+        match self.contents.get(path) {
+            Some(c) if c.len() <= max => Ok(c.clone()),
+            Some(_) => Err(format!("larger than {max} bytes")),
+            None => Err("No such file or directory".into()),
+        }
     }
     fn resolve(&self, name: &str) -> Option<IpAddr> {
         self.hosts.get(name).copied()

@@ -485,12 +485,12 @@ pub const URL: &[Kw] = &[
     leaf("digest"),
     leaf("status_code"),
     leaf("virtualhost"),
-    no("regex"),
-    no("regex_no_match"),
-    no("regex_options"),
-    no("regex_min_offset"),
-    no("regex_max_offset"),
-    no("regex_stack"),
+    leaf("regex"),
+    leaf("regex_no_match"),
+    leaf("regex_options"),
+    leaf("regex_min_offset"),
+    leaf("regex_max_offset"),
+    leaf("regex_stack"),
 ];
 
 pub const CHECKERS: &[Kw] = &[

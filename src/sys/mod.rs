@@ -142,6 +142,18 @@ impl Host for RealHost {
         Some(head)
     }
 
+    fn read_file(&self, path: &str, max: usize) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        let f = fs::File::open(path).map_err(|e| e.to_string())?;
+        f.take(max as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| e.to_string())?;
+        if out.len() > max {
+            return Err(format!("larger than {max} bytes"));
+        }
+        Ok(out)
+    }
+
     fn resolve(&self, name: &str) -> Option<IpAddr> {
         (name, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
     }

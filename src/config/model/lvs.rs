@@ -18,6 +18,7 @@ mod group;
 mod names;
 mod read;
 mod real_server;
+mod ssl_files;
 mod timing;
 mod validate;
 mod virtual_server;
@@ -220,6 +221,30 @@ pub struct Ssl {
     pub certificate: Option<String>,
     pub key: Option<String>,
     pub loc: Loc,
+    /// The files' contents, read once at load time when an SSL_GET needs them (as
+    /// keepalived builds its SSL context at start-up); empty otherwise.
+    pub pem: SslPem,
+}
+
+/// What the `SSL` block's files held (PEM text).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SslPem {
+    pub ca: Vec<u8>,
+    pub certificate: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+/// Sizes only: a key never reaches a log or a dump.
+impl std::fmt::Debug for SslPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SslPem {{ ca: {} bytes, certificate: {} bytes, key: {} bytes }}",
+            self.ca.len(),
+            self.certificate.len(),
+            self.key.len()
+        )
+    }
 }
 
 /// One line of a `virtual_server_group`.
@@ -429,7 +454,23 @@ pub struct Url {
     pub host_header: Option<String>,
     /// The SNI name with `enable_sni`: url → checker → virtual server `virtualhost`.
     pub sni_name: Option<String>,
+    /// `regex` and its companions (a pattern that compiles).
+    pub regex: Option<RegexConf>,
     pub loc: Loc,
+}
+
+/// A url's `regex`, `regex_options`, `regex_no_match`, `regex_min_offset` and
+/// `regex_max_offset` (`regex_stack` sizes PCRE2's JIT stack: no meaning here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegexConf {
+    pub pattern: String,
+    /// keepalived's option words, known ones only.
+    pub options: Vec<String>,
+    pub no_match: bool,
+    /// The first offset in the response a match may start at.
+    pub min_offset: u64,
+    /// The last one.
+    pub max_offset: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -738,7 +779,7 @@ impl Builder {
     }
 
     /// Validates everything read.
-    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Lvs {
+    pub fn finish(self, ctx: &mut Ctx, global: &Global) -> Result<Lvs, Fatal> {
         validate::run(ctx, global, self.d)
     }
 }

@@ -72,7 +72,7 @@ pub fn build(reader: &mut Reader, host: &dyn Host) -> Result<Config, Fatal> {
     ctx.missing_interface = missing_interface;
     let mut global = global.finish(&mut ctx);
     let mut vrrp = vrrp.finish(&mut ctx, &global)?;
-    let mut lvs = lvs.finish(&mut ctx, &global);
+    let mut lvs = lvs.finish(&mut ctx, &global)?;
     script::check_all(
         &mut ctx,
         active,

@@ -3,9 +3,10 @@
 use super::checker::{common, link_local_ok};
 use super::draft::{CheckerDraft, RsDraft};
 use super::read::{self, flag};
-use super::{CheckKind, HttpCheck, HttpProtocol, StatusCodes, Url};
+use super::{CheckKind, HttpCheck, HttpProtocol, RegexConf, StatusCodes, Url};
+use crate::check::regex;
 use crate::config::ctx::{self, Ctx};
-use crate::config::diag::Fatal;
+use crate::config::diag::{Fatal, Loc};
 use crate::config::parser::Node;
 use crate::config::text::is_ws;
 use crate::config::value;
@@ -104,7 +105,11 @@ fn url(ctx: &mut Ctx, k: &Node) -> Result<Option<Url>, Fatal> {
     let mut digest = None;
     let mut status_codes = StatusCodes::default();
     let mut virtualhost = None;
+    let mut re = RegexDraft::default();
     for u in k.children() {
+        if re.keyword(ctx, &u) {
+            continue;
+        }
         match u.kw {
             "path" => path = Some(ctx::arg(&u, 0)?.to_string()),
             "digest" => {
@@ -137,6 +142,7 @@ fn url(ctx: &mut Ctx, k: &Node) -> Result<Option<Url>, Fatal> {
     if status_codes.is_empty() {
         status_codes.insert_range(200, 299);
     }
+    let regex = re.finish(ctx, k);
     Ok(Some(Url {
         path,
         digest,
@@ -144,8 +150,123 @@ fn url(ctx: &mut Ctx, k: &Node) -> Result<Option<Url>, Fatal> {
         virtualhost,
         host_header: None,
         sni_name: None,
+        regex,
         loc: k.loc,
     }))
+}
+
+/// A url's regex keywords as read, checked at the url's end as keepalived's
+/// `url_check` does. Texts are keepalived's (check_http.c); most are log lines there.
+#[derive(Default)]
+struct RegexDraft {
+    /// The pattern and the line it came from.
+    pattern: Option<(String, Loc)>,
+    options: Vec<String>,
+    no_match: bool,
+    min: u64,
+    /// keepalived's regex_max_offset: one past the last start (0: none).
+    max_end: u64,
+    stack: bool,
+}
+
+impl RegexDraft {
+    /// Reads `u` if it is a regex keyword.
+    fn keyword(&mut self, ctx: &mut Ctx, u: &Node) -> bool {
+        match u.kw {
+            "regex" => match (u.arg(0), u.arg(1)) {
+                (Some(p), None) => self.pattern = Some((p.to_string(), u.loc)),
+                _ => ctx.info(u.loc, "regex missing or too many fields"),
+            },
+            "regex_no_match" => self.no_match = true,
+            "regex_options" => {
+                for w in u.args() {
+                    if !regex::is_option(w) {
+                        // keepalived ignores unknown words silently.
+                        ctx.info(u.loc, format!("Unknown regex option '{w}' - ignoring"));
+                    } else if !self.options.iter().any(|o| o == w) {
+                        self.options.push(w.to_string());
+                    }
+                }
+            }
+            "regex_min_offset" => self.min = offset(ctx, u, "min"),
+            "regex_max_offset" => self.max_end = offset(ctx, u, "max").saturating_add(1),
+            "regex_stack" => self.stack = stack(ctx, u) || self.stack,
+            _ => return false,
+        }
+        true
+    }
+
+    fn finish(self, ctx: &mut Ctx, k: &Node) -> Option<RegexConf> {
+        let Some((pattern, loc)) = self.pattern else {
+            if !self.options.is_empty()
+                || self.no_match
+                || self.min != 0
+                || self.max_end != 0
+                || self.stack
+            {
+                ctx.info(k.end, "regex parameters specified without regex");
+            }
+            return None;
+        };
+        if let Err(e) = regex::compile(&pattern, &self.options) {
+            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
+            ctx.error(loc, format!("Invalid regex: '{pattern}': {e}"));
+            return None;
+        }
+        let (mut min, mut max_end) = (self.min, self.max_end);
+        if max_end != 0 && min >= max_end {
+            let msg = format!(
+                "regex min offset {min} > regex_max_offset {} - ignoring",
+                max_end - 1
+            );
+            ctx.info(k.end, msg);
+            (min, max_end) = (0, 0);
+        }
+        Some(RegexConf {
+            pattern,
+            options: self.options,
+            no_match: self.no_match,
+            min_offset: min,
+            max_offset: max_end.checked_sub(1),
+        })
+    }
+}
+
+/// `regex_min_offset N` / `regex_max_offset N`; 0 when missing or invalid, as keepalived.
+fn offset(ctx: &mut Ctx, u: &Node, which: &str) -> u64 {
+    let (Some(w), None) = (u.arg(0), u.arg(1)) else {
+        let msg = format!("Missing or too may options for regex_{which}_offset");
+        ctx.info(u.loc, msg);
+        return 0;
+    };
+    match read::strtoul(w, 10) {
+        (Some(v), "") => v,
+        _ => {
+            ctx.info(u.loc, format!("Invalid regex_{which}_offset {w} specified"));
+            0
+        }
+    }
+}
+
+/// `regex_stack START MAX`: checked as keepalived does; true when valid.
+fn stack(ctx: &mut Ctx, u: &Node) -> bool {
+    let (Some(a), Some(b), None) = (u.arg(0), u.arg(1), u.arg(2)) else {
+        ctx.info(u.loc, "regex_stack requires start and max values");
+        return false;
+    };
+    let (Some(start), "") = read::strtoul(a, 10) else {
+        ctx.info(u.loc, "regex_stack invalid start value");
+        return false;
+    };
+    let (Some(max), "") = read::strtoul(b, 10) else {
+        ctx.info(u.loc, "regex_stack invalid max value");
+        return false;
+    };
+    if start > max {
+        ctx.info(u.loc, "regex stack start cannot exceed max value");
+        return false;
+    }
+    true
 }
 
 /// 32 hex digits, read two at a time from the end as keepalived does (so its message

@@ -364,6 +364,21 @@ fn http(h: &HttpCheck, d: &mut Dump) {
                 .collect();
             d.kv("status_code", codes.join(" "));
             d.opt("virtualhost", u.virtualhost.as_deref().map(word));
+            if let Some(r) = &u.regex {
+                d.kv("regex", format!("\"{}\"", r.pattern));
+                if !r.options.is_empty() {
+                    d.kv("regex_options", r.options.join(" "));
+                }
+                if r.no_match {
+                    d.raw("regex_no_match");
+                }
+                if r.min_offset != 0 {
+                    d.kv("regex_min_offset", r.min_offset.to_string());
+                }
+                if let Some(m) = r.max_offset {
+                    d.kv("regex_max_offset", m.to_string());
+                }
+            }
         });
     }
 }

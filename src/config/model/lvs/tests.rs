@@ -1358,3 +1358,164 @@ fn capacity_of_real_servers_per_virtual_server() {
         )]
     );
 }
+
+#[test]
+fn ssl_files_are_read_when_an_ssl_get_needs_them() {
+    let conf = |checker: &str| {
+        format!(
+            "SSL {{\n ca /c.pem\n certificate /crt.pem\n key /k.pem\n}}\n\
+             virtual_server 10.0.0.1 443 {{\n real_server 10.0.0.2 443 {{\n  {checker} {{\n   url {{\n    path /\n   }}\n  }}\n }}\n}}\n"
+        )
+    };
+    let mut host = FakeHost::new();
+    // Without an SSL_GET the files are not read: missing ones are no error.
+    let l = load_text(&conf("HTTP_GET"), &host);
+    assert!(l.fatal.is_none());
+    assert!(lvs_of(&l).ssl.as_ref().unwrap().pem.key.is_empty());
+    // With one, a missing file stops the load with its name and why.
+    let l = load_text(&conf("SSL_GET"), &host);
+    let f = l.fatal.as_ref().expect("fatal");
+    assert_eq!(f.loc.line, 1);
+    assert_eq!(
+        f.msg,
+        "SSL error: cannot read CA file '/c.pem': No such file or directory"
+    );
+    #[cfg(feature = "tls")]
+    {
+        use crate::check::tls::testing::{CERT, KEY};
+        host.contents.insert("/c.pem".into(), CERT.into());
+        host.contents.insert("/crt.pem".into(), CERT.into());
+        host.contents.insert("/k.pem".into(), KEY.into());
+        let l = load_text(&conf("SSL_GET"), &host);
+        assert!(l.fatal.is_none(), "{:?}", l.fatal);
+        let pem = &lvs_of(&l).ssl.as_ref().unwrap().pem;
+        assert_eq!(pem.key, KEY.as_bytes());
+        assert!(
+            !format!("{pem:?}").contains("BEGIN"),
+            "a key is never shown"
+        );
+        let fatal = |host: &FakeHost| {
+            let l = load_text(&conf("SSL_GET"), host);
+            l.fatal.map(|f| f.msg).unwrap_or_default()
+        };
+        let mut bad = host.clone();
+        bad.contents
+            .insert("/c.pem".into(), b"not a certificate".to_vec());
+        assert_eq!(fatal(&bad), "SSL error: no certificate in CA file '/c.pem'");
+        let mut bad = host.clone();
+        bad.contents.insert("/crt.pem".into(), KEY.into());
+        assert_eq!(
+            fatal(&bad),
+            "SSL error: no certificate in certificate file '/crt.pem'"
+        );
+        let mut bad = host.clone();
+        let enc =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        bad.contents.insert("/k.pem".into(), enc.into());
+        assert!(
+            fatal(&bad).contains("'/k.pem' is encrypted"),
+            "{}",
+            fatal(&bad)
+        );
+        let mut bad = host.clone();
+        bad.contents.insert("/k.pem".into(), CERT.into());
+        assert!(fatal(&bad).starts_with("SSL error: no usable key in key file '/k.pem'"));
+    }
+    #[cfg(not(feature = "tls"))]
+    let _ = &mut host;
+}
+
+#[test]
+fn url_regex_keywords() {
+    let text = "virtual_server 10.0.0.1 80 {
+ real_server 10.0.0.2 80 {
+  HTTP_GET {
+   url {
+    path /a
+    regex \"up (now|soon)\"
+    regex_options caseless bogus ucp caseless
+    regex_no_match
+    regex_min_offset 5
+    regex_max_offset 100
+    regex_stack 10 20
+   }
+   url {
+    path /b
+    regex \"(unclosed\"
+   }
+   url {
+    path /c
+    regex_no_match
+    regex_max_offset x
+   }
+   url {
+    path /d
+    regex ok
+    regex_min_offset 50
+    regex_max_offset 20
+   }
+  }
+ }
+}
+";
+    let l = load_text(text, &FakeHost::new());
+    let m: Vec<(u32, Level, String)> = messages(&l);
+    let has = |line: u32, level: Level, start: &str| {
+        m.iter()
+            .any(|(l, lv, t)| *l == line && *lv == level && t.starts_with(start))
+    };
+    assert!(
+        has(7, Level::Info, "Unknown regex option 'bogus' - ignoring"),
+        "{m:?}"
+    );
+    assert!(
+        has(15, Level::GeneralError, "Invalid regex: '(unclosed': "),
+        "{m:?}"
+    );
+    assert!(
+        has(20, Level::Info, "Invalid regex_max_offset x specified"),
+        "{m:?}"
+    );
+    assert!(
+        has(21, Level::Info, "regex parameters specified without regex"),
+        "{m:?}"
+    );
+    assert!(
+        has(
+            27,
+            Level::Info,
+            "regex min offset 50 > regex_max_offset 20 - ignoring"
+        ),
+        "{m:?}"
+    );
+    assert_eq!(l.exit_code(), 5);
+    let CheckKind::Http(h) = &lvs_of(&l).virtual_servers[0].real_servers[0].checkers[0].kind else {
+        panic!("HTTP_GET");
+    };
+    let r = h.urls[0].regex.clone().expect("regex");
+    assert_eq!(
+        r,
+        RegexConf {
+            pattern: "up (now|soon)".into(),
+            options: vec!["caseless".into(), "ucp".into()],
+            no_match: true,
+            min_offset: 5,
+            max_offset: Some(100),
+        }
+    );
+    assert_eq!(
+        (h.urls[1].regex.as_ref(), h.urls[2].regex.as_ref()),
+        (None, None)
+    );
+    let d = h.urls[3].regex.as_ref().expect("regex /d");
+    assert_eq!((d.min_offset, d.max_offset), (0, None));
+    // The dump reads back to the same regex.
+    let dumped = l.config.as_ref().expect("config").dump();
+    assert!(dumped.contains("regex \"up (now|soon)\""), "{dumped}");
+    let again = load_text(&dumped, &FakeHost::new());
+    let CheckKind::Http(h2) = &lvs_of(&again).virtual_servers[0].real_servers[0].checkers[0].kind
+    else {
+        panic!("HTTP_GET");
+    };
+    assert_eq!(h2.urls[0].regex, h.urls[0].regex);
+}

@@ -7,25 +7,39 @@ use super::draft::{
     DEFAULT_DELAY_LOOP, DEFAULT_PERSISTENCE,
 };
 use super::names;
+use super::ssl_files;
 use super::{
     CheckDefaults, CheckKind, Checker, Connection, Family, Forwarding, GroupEntry, Lvs, Protocol,
     RealServer, Scheduler, Service, SorryServer, VirtualServer, VsGroup,
 };
 use crate::config::ctx::Ctx;
+use crate::config::diag::Fatal;
 use crate::config::model::global::Global;
 use crate::time::Duration;
 
-pub fn run(ctx: &mut Ctx, global: &Global, d: Drafts) -> Lvs {
+pub fn run(ctx: &mut Ctx, global: &Global, d: Drafts) -> Result<Lvs, Fatal> {
     let linked = link_groups(ctx, &d.groups, d.vss);
-    let virtual_servers = linked
+    let virtual_servers: Vec<VirtualServer> = linked
         .into_iter()
         .filter_map(|(vs, seq)| virtual_server(ctx, global, &d.groups, vs, seq))
         .collect();
-    Lvs {
-        ssl: d.ssl,
+    let mut ssl = d.ssl;
+    // keepalived builds its SSL context only when an SSL_GET needs it.
+    let ssl_required = virtual_servers.iter().any(|v| {
+        v.real_servers.iter().any(|r| {
+            r.checkers
+                .iter()
+                .any(|c| matches!(c.kind, CheckKind::Ssl(_)))
+        })
+    });
+    if let (true, Some(s)) = (ssl_required, ssl.as_mut()) {
+        ssl_files::load(ctx, s)?;
+    }
+    Ok(Lvs {
+        ssl,
         groups: d.groups,
         virtual_servers,
-    }
+    })
 }
 
 /// keepalived's `link_vsg_to_vs()`: drops group users whose group is missing or whose

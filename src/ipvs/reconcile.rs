@@ -20,6 +20,9 @@
 //! Ops are plain values holding every key and attribute the codec needs. [`Ops`] has a
 //! fixed capacity; what does not fit is counted, and a later reconcile does the rest.
 
+use std::fmt;
+use std::net::IpAddr;
+
 use super::model::{Dest, DestKey, Service, ServiceKey, Table, TableDest};
 
 /// One IPVS command.
@@ -31,6 +34,24 @@ pub enum Op {
     NewDest(ServiceKey, Dest),
     SetDest(ServiceKey, Dest),
     DelDest(ServiceKey, DestKey),
+}
+
+impl fmt::Display for Op {
+    /// What the op was doing, for the log line of its failure: `(adding TCP 10.0.0.1:80)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dest = |f: &mut fmt::Formatter<'_>, verb, d: &DestKey, k: &ServiceKey| match d.addr {
+            IpAddr::V4(a) => write!(f, "({verb} real server {a}:{} of {k})", d.port),
+            IpAddr::V6(a) => write!(f, "({verb} real server [{a}]:{} of {k})", d.port),
+        };
+        match self {
+            Op::NewService(s) => write!(f, "(adding {})", s.key),
+            Op::SetService(s) => write!(f, "(changing {})", s.key),
+            Op::DelService(k) => write!(f, "(removing {k})"),
+            Op::NewDest(k, d) => dest(f, "adding", &d.key, k),
+            Op::SetDest(k, d) => dest(f, "changing", &d.key, k),
+            Op::DelDest(k, d) => dest(f, "removing", d, k),
+        }
+    }
 }
 
 impl Op {
@@ -217,8 +238,6 @@ pub fn remove_all(owned: &Table, ops: &mut Ops) {
 
 #[cfg(test)]
 mod tests {
-    use std::net::IpAddr;
-
     use super::*;
     use crate::ipvs::model::{DestAttrs, Fwd, Name, Netmask, ServiceAttrs};
 
@@ -270,6 +289,23 @@ mod tests {
         let mut ops = Ops::with_capacity(64);
         diff(desired, current, scope, &mut ops);
         ops.as_slice().to_vec()
+    }
+
+    #[test]
+    fn an_op_says_what_it_was_doing() {
+        let k = svc(80).key;
+        assert_eq!(
+            Op::NewService(svc(80)).to_string(),
+            "(adding TCP 10.0.0.1:80)"
+        );
+        assert_eq!(
+            Op::DelDest(k, dest(2, 1).key).to_string(),
+            "(removing real server 192.168.0.2:80 of TCP 10.0.0.1:80)"
+        );
+        assert_eq!(
+            Op::SetDest(k, dest(3, 0)).to_string(),
+            "(changing real server 192.168.0.3:80 of TCP 10.0.0.1:80)"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::net::ipvs::Ipvs;
 use crate::net::probe::{Probe, Recv};
 use crate::script::fifo::LvsLine;
 use crate::script::{CmdId, Command, Notifier, Purpose, Runner, Tail};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 use crate::vrrp::action::FileId;
 use crate::vrrp::lvs_syncd::{SyncDaemon, SyncdRole};
 
@@ -132,6 +132,9 @@ pub fn fifo_line_len(config: &Config) -> usize {
         .unwrap_or(0)
 }
 
+/// How long after a failed IPVS command the whole table is reconciled again.
+const RESYNC_DELAY: Duration = Duration::from_secs(1);
+
 /// Loop tokens of probe sockets: this plus the checker's index (the VRRP side's tokens are
 /// small indices).
 pub const PROBE_TOKEN: u32 = 1 << 24;
@@ -154,6 +157,8 @@ pub struct LvsSide {
     before: Table,
     after: Table,
     scripts: Scripts,
+    /// When the kernel's table is reconciled again after a failed command.
+    resync_at: Option<Instant>,
 }
 
 fn table_for(model: &Model) -> Table {
@@ -202,6 +207,7 @@ impl LvsSide {
             probes,
             rx: vec![0; limits::PROBE_RECV_BUFFER].into_boxed_slice(),
             scripts: Scripts::default(),
+            resync_at: None,
         })
     }
 
@@ -255,10 +261,18 @@ impl LvsSide {
     }
 
     pub fn poll_at(&self) -> Option<Instant> {
-        self.checkers.poll_at()
+        [self.checkers.poll_at(), self.resync_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn on_timeout(&mut self, now: Instant, io: &mut Io) {
+        if self.resync_at.is_some_and(|t| t <= now) {
+            self.resync_at = None;
+            log::info!("IPVS: reconciling with the kernel's table after a failed command");
+            self.start(now);
+        }
         if self.checkers.poll_at().is_some_and(|t| t <= now) {
             self.acts.clear();
             self.checkers.handle_timeout(now, &mut self.acts);
@@ -520,15 +534,15 @@ impl LvsSide {
         let _ = self.model.fill_vs(vs, &mut self.after);
         self.ops.clear();
         reconcile::diff(&self.after, &self.before, Scope::Owned, &mut self.ops);
-        self.execute();
+        self.execute(now);
         if let Some(q) = quorum {
             self.quorum(now, vs, q, Purpose::Notify, io);
         }
     }
 
-    /// Start-up: the kernel's table is read and made what the configuration says. Services
-    /// that are not ours stay.
-    pub fn start(&mut self) {
+    /// Start-up, and again after a command failed: the kernel's table is read and made
+    /// what the configuration says. Services that are not ours stay.
+    pub fn start(&mut self, now: Instant) {
         let Some(ipvs) = self.ipvs.as_mut() else {
             return;
         };
@@ -546,7 +560,7 @@ impl LvsSide {
             Scope::DesiredServices,
             &mut self.ops,
         );
-        self.execute();
+        self.execute(now);
     }
 
     /// SIGHUP: a new model takes over the old one's verdicts; only what changed is done;
@@ -580,7 +594,7 @@ impl LvsSide {
             2 * (services + dests + old.services().len() + old.dests().len()) + 1,
         );
         reconcile::diff(&new, &old, Scope::Owned, &mut self.ops);
-        self.execute();
+        self.execute(now);
         self.desired = new;
         self.current = table_for(&model);
         let (vs_services, vs_dests) = model.vs_capacity();
@@ -631,7 +645,7 @@ impl LvsSide {
         }
         self.ops.clear();
         reconcile::remove_all(&self.desired, &mut self.ops);
-        self.execute();
+        self.execute(now);
     }
 
     /// The VRRP core's StartSyncd / StopSyncd.
@@ -649,11 +663,14 @@ impl LvsSide {
         }
     }
 
-    fn execute(&mut self) {
+    /// Executes the ops; if one fails (or some did not fit), the whole table is
+    /// reconciled with the kernel's [`RESYNC_DELAY`] later.
+    fn execute(&mut self, now: Instant) {
         let Some(ipvs) = self.ipvs.as_mut() else {
             return;
         };
-        if self.ops.dropped() > 0 {
+        let mut failed = self.ops.dropped() > 0;
+        if failed {
             log::error!(
                 "IPVS: {} operations did not fit; the next reconcile does them",
                 self.ops.dropped()
@@ -661,8 +678,12 @@ impl LvsSide {
         }
         for op in self.ops.iter() {
             if let Err(e) = ipvs.execute(op) {
-                log::error!("{e}");
+                log::error!("{e} {op}");
+                failed = true;
             }
+        }
+        if failed && self.resync_at.is_none() {
+            self.resync_at = Some(now + RESYNC_DELAY);
         }
     }
 }

@@ -171,7 +171,7 @@ impl<'o> Daemon<'o> {
         // The VRRP side first: it opens the FIFOs the LVS side writes to.
         self.side.start(now);
         self.with_lvs(|l, _, files, io| {
-            l.start();
+            l.start(now);
             l.start_checkers(now, files.values(), io);
         });
         self.forward_syncd();

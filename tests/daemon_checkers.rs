@@ -207,3 +207,88 @@ fn misc_check_notify_scripts_fifo_lines_and_file_check() {
     assert_eq!(d.loop_allocations(), 0, "{}", d.log());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ha_suspend: a virtual server's checkers run only while its address is on this host —
+/// added by hand (`-C`), or as the VIP of our own VRRP instance becoming MASTER.
+#[test]
+fn ha_suspend_follows_the_virtual_servers_address() {
+    if !system_ready(&["ip"]) {
+        return;
+    }
+    let lan = Lan::new("has", 1, 106);
+    let ns = &lan.hosts[0];
+    let dir = common::scratch_dir("ha-suspend");
+    let vs = |addr: &str| {
+        format!(
+            "virtual_server {addr} 80 {{\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
+             protocol TCP\n ha_suspend\n real_server 10.106.0.9 80 {{\n  weight 1\n  \
+             TCP_CHECK {{\n   connect_timeout 1\n  }}\n }}\n}}\n"
+        )
+    };
+    let pidfile = dir.join("checkers.pid").to_string_lossy().into_owned();
+    let d = Vrrpd::start_with(
+        Kind::Ours,
+        ns,
+        &vs("10.106.0.200"),
+        &["-C", "-c", &pidfile],
+        &[],
+    );
+    let rs = "service [10.106.0.9]:tcp:80 for VS [10.106.0.200]:tcp:80";
+    assert!(
+        wait_until(5.0, || d
+            .log()
+            .contains(&format!("Deactivating healthchecker for {rs}"))),
+        "{}",
+        d.log()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(
+        !d.log().contains("TCP_CHECK on"),
+        "it checked while suspended:\n{}",
+        d.log()
+    );
+    lan.ip(0, &["addr", "add", "10.106.0.200/32", "dev", "lo"]);
+    assert!(
+        wait_until(5.0, || d
+            .log()
+            .contains(&format!("Activating healthchecker for {rs}"))
+            && d.log().contains("TCP_CHECK on service [10.106.0.9]:tcp:80")),
+        "{}",
+        d.log()
+    );
+    lan.ip(0, &["addr", "del", "10.106.0.200/32", "dev", "lo"]);
+    assert!(
+        wait_until(5.0, || d
+            .log()
+            .contains(&format!("Suspending healthchecker for {rs}"))),
+        "{}",
+        d.log()
+    );
+    drop(d);
+
+    // Both subsystems: the VIP our VRRP instance adds as MASTER wakes the checkers.
+    let conf = format!(
+        "vrrp_instance VI_1 {{\n state BACKUP\n interface eth0\n virtual_router_id 61\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.106.0.201/32\n }}\n}}\n{}",
+        vs("10.106.0.201")
+    );
+    let d = Vrrpd::start_with(Kind::Ours, ns, &conf, &["-c", &pidfile], &[]);
+    let rs = "service [10.106.0.9]:tcp:80 for VS [10.106.0.201]:tcp:80";
+    assert!(
+        wait_until(8.0, || d.log().contains("Entering MASTER STATE")
+            && d.log()
+                .contains(&format!("Activating healthchecker for {rs}"))),
+        "{}",
+        d.log()
+    );
+    let log = d.log();
+    let deactivated = log
+        .find("Deactivating healthchecker")
+        .expect("suspended at start");
+    let master = log.find("Entering MASTER STATE").expect("master");
+    let activated = log
+        .find(&format!("Activating healthchecker for {rs}"))
+        .expect("active");
+    assert!(deactivated < master && master < activated, "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

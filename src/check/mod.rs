@@ -259,6 +259,9 @@ enum Phase {
 struct Slot {
     rs: usize,
     kind: Kind,
+    /// ha_suspend: false while the virtual server's address is not on this host; its
+    /// attempts are skipped (rescheduled a delay_loop later), the verdict kept.
+    enabled: bool,
     target: Option<Target>,
     retry: u32,
     delay_before_retry: Duration,
@@ -426,6 +429,7 @@ impl Checkers {
                     }
                     slots.push(Slot {
                         rs: rsi,
+                        enabled: true,
                         kind,
                         target,
                         retry: c.retry,
@@ -450,6 +454,7 @@ impl Checkers {
                     files.push(slots.len() as u32);
                     slots.push(Slot {
                         rs: rsi,
+                        enabled: true,
                         kind: Kind::File {
                             weight: f.weight,
                             reverse: f.reverse,
@@ -595,7 +600,11 @@ impl Checkers {
                 continue;
             }
             let id = CheckerId(i as u32);
-            acts.log(Msg::Activating(id));
+            if self.slots[i].enabled {
+                acts.log(Msg::Activating(id));
+            } else {
+                acts.log(Msg::Deactivating(id));
+            }
             let warmup = self.slots[i].warmup.as_micros();
             let jitter = if warmup == 0 {
                 0
@@ -607,6 +616,37 @@ impl Checkers {
             self.arm(i, at);
         }
         self.prune();
+    }
+
+    /// ha_suspend, before [`Self::start`]: the checkers of virtual server `vs` start
+    /// suspended (logged "Deactivating ..." by `start`).
+    pub fn start_suspended(&mut self, vs: u16) {
+        for k in 0..self.slots.len() {
+            if self.rs[self.slots[k].rs].id.vs == vs {
+                self.slots[k].enabled = false;
+            }
+        }
+    }
+
+    /// ha_suspend: the virtual server's address came (`enabled`) or went; its checkers
+    /// resume or pause, each change logged as keepalived does. A probe under way finishes.
+    pub fn set_enabled(&mut self, vs: u16, enabled: bool, acts: &mut Actions) {
+        for k in 0..self.slots.len() {
+            let s = &self.slots[k];
+            if self.rs[s.rs].id.vs != vs || s.enabled == enabled {
+                continue;
+            }
+            if matches!(s.kind, Kind::File { .. }) {
+                continue;
+            }
+            self.slots[k].enabled = enabled;
+            let id = CheckerId(k as u32);
+            acts.log(if enabled {
+                Msg::Activating(id)
+            } else {
+                Msg::Suspending(id)
+            });
+        }
     }
 
     /// Runs what is due at `now`: attempts to start, probes timed out.
@@ -808,6 +848,11 @@ impl Checkers {
 
     /// keepalived's `*_connect_thread`: one attempt.
     fn launch(&mut self, now: Instant, i: usize, acts: &mut Actions) {
+        if !self.slots[i].enabled {
+            let next = now + self.slots[i].delay_loop;
+            self.arm(i, next);
+            return;
+        }
         let id = CheckerId(i as u32);
         let rnd = self.random();
         let s = &mut self.slots[i];

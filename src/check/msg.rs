@@ -39,6 +39,10 @@ pub enum MiscRetry {
 pub enum Msg {
     /// "Activating healthchecker for service RS for VS VS"
     Activating(CheckerId),
+    /// ha_suspend at start-up: "Deactivating healthchecker for service RS for VS VS"
+    Deactivating(CheckerId),
+    /// ha_suspend, the address gone: "Suspending healthchecker for service RS for VS VS"
+    Suspending(CheckerId),
     /// The checker succeeded where it was down or had not run (TCP, UDP, ICMP, HTTP, SMTP).
     Success(CheckerId),
     /// The checker failed for good; `retries` 0 = no retry clause.
@@ -129,12 +133,19 @@ impl fmt::Display for Text<'_> {
             }
         };
         match self.m {
-            Msg::Activating(id) => write!(
-                f,
-                "Activating healthchecker for service {} for VS {}",
-                rs(id),
-                vs(id)
-            ),
+            Msg::Activating(id) | Msg::Deactivating(id) | Msg::Suspending(id) => {
+                let verb = match self.m {
+                    Msg::Activating(_) => "Activating",
+                    Msg::Deactivating(_) => "Deactivating",
+                    _ => "Suspending",
+                };
+                write!(
+                    f,
+                    "{verb} healthchecker for service {} for VS {}",
+                    rs(id),
+                    vs(id)
+                )
+            }
             Msg::Success(id) => match c.shape(id) {
                 Shape::Tcp => write!(f, "TCP connection to {} success.", rs(id)),
                 Shape::Udp => write!(f, "UDP connection to {} success.", rs(id)),

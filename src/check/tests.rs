@@ -132,6 +132,44 @@ fn tcp_retries_then_down_then_up() {
 }
 
 #[test]
+fn ha_suspend_skips_attempts_while_the_address_is_away() {
+    let mut r = Run::new(&tcp(""));
+    r.c.start_suspended(0);
+    assert_eq!(
+        r.start(),
+        ["Deactivating healthchecker for service [10.0.0.2]:tcp:80 for VS [10.0.0.1]:tcp:80"]
+    );
+    // Suspended: each attempt is skipped and rescheduled a delay_loop later.
+    assert!(r.tick(1.0).is_empty());
+    assert!(r.tick(11.0).is_empty());
+    r.a.clear();
+    r.c.set_enabled(0, true, &mut r.a);
+    assert_eq!(
+        r.out(),
+        ["Activating healthchecker for service [10.0.0.2]:tcp:80 for VS [10.0.0.1]:tcp:80"]
+    );
+    assert_eq!(r.tick(21.0), ["probe 0 Tcp"]);
+    assert_eq!(
+        r.ev(21.001, 0, ProbeEvent::Connected),
+        ["cancel 0", "TCP connection to [10.0.0.2]:tcp:80 success."]
+    );
+    r.a.clear();
+    r.c.set_enabled(0, false, &mut r.a);
+    assert_eq!(
+        r.out(),
+        ["Suspending healthchecker for service [10.0.0.2]:tcp:80 for VS [10.0.0.1]:tcp:80"]
+    );
+    // Another virtual server's address, or no change: nothing.
+    r.a.clear();
+    r.c.set_enabled(1, true, &mut r.a);
+    r.c.set_enabled(0, false, &mut r.a);
+    assert!(r.out().is_empty());
+    assert!(r.tick(31.001).is_empty());
+    // The verdict stays what it was.
+    assert!(r.c.rs_alive(RsId { vs: 0, rs: 0 }));
+}
+
+#[test]
 fn first_failure_without_retry_and_log_all_failures() {
     let mut r = Run::new(&tcp("retry 0\nlog_all_failures"));
     r.start();

@@ -9,11 +9,13 @@
 //! script runner and their FIFO lines go through its notifier, both lent by the VRRP side
 //! in [`Io`]; MISC_CHECK ends and tracked-file values (FILE_CHECK) come back from it.
 
+use std::net::IpAddr;
 use std::os::fd::AsFd;
 
 use crate::check::{
     self, Action as CheckAction, CheckerId, Checkers, FileCheckId, MiscExit, ProbeEvent,
 };
+use crate::config::model::lvs::Service;
 use crate::config::model::script::Script;
 use crate::config::Config;
 use crate::event::{Interest, Loop, Token};
@@ -21,6 +23,7 @@ use crate::ipvs::model::{self, Model, QuorumChange, Table, VsId};
 use crate::ipvs::reconcile::{self, Ops, Scope};
 use crate::limits;
 use crate::net::ipvs::Ipvs;
+use crate::net::nl;
 use crate::net::probe::{Probe, Recv};
 use crate::script::fifo::LvsLine;
 use crate::script::{CmdId, Command, Notifier, Purpose, Runner, Tail};
@@ -159,6 +162,35 @@ pub struct LvsSide {
     scripts: Scripts,
     /// When the kernel's table is reconciled again after a failed command.
     resync_at: Option<Instant>,
+    /// ha_suspend: per virtual server (None: not suspended by address).
+    suspend: Vec<Option<Suspend>>,
+    /// For the address dumps ha_suspend needs (None when no virtual server uses it).
+    nl: Option<nl::Command>,
+}
+
+/// An ha_suspend virtual server's address, how many times the last dump found it on this
+/// host's interfaces, and whether its checkers run.
+struct Suspend {
+    addr: IpAddr,
+    count: u32,
+    active: bool,
+}
+
+/// The virtual servers whose checkers ha_suspend ties to their address.
+fn suspend_of(config: &Config) -> Vec<Option<Suspend>> {
+    config
+        .lvs
+        .virtual_servers
+        .iter()
+        .map(|v| match v.service {
+            Service::Addr { ip, .. } if v.ha_suspend => Some(Suspend {
+                addr: ip,
+                count: 0,
+                active: true,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn table_for(model: &Model) -> Table {
@@ -208,7 +240,72 @@ impl LvsSide {
             rx: vec![0; limits::PROBE_RECV_BUFFER].into_boxed_slice(),
             scripts: Scripts::default(),
             resync_at: None,
+            suspend: Vec::new(),
+            nl: None,
         })
+        .map(|mut l| {
+            l.suspend_start(config);
+            l
+        })
+    }
+
+    /// ha_suspend at start-up (or reload, with new checkers): the checkers of a virtual
+    /// server whose address is not on this host start suspended.
+    fn suspend_start(&mut self, config: &Config) {
+        self.suspend = suspend_of(config);
+        if self.suspend.iter().all(Option::is_none) {
+            return;
+        }
+        if self.nl.is_none() {
+            match nl::Command::open() {
+                Ok(c) => self.nl = Some(c),
+                Err(e) => log::error!("ha_suspend: netlink: {e}"),
+            }
+        }
+        self.count_addresses();
+        for (vs, s) in self.suspend.iter_mut().enumerate() {
+            if let Some(s) = s.as_mut().filter(|s| s.count == 0) {
+                s.active = false;
+                self.checkers.start_suspended(vs as u16);
+            }
+        }
+    }
+
+    /// How many times each ha_suspend address is on this host, from a netlink dump.
+    fn count_addresses(&mut self) {
+        for s in self.suspend.iter_mut().flatten() {
+            s.count = 0;
+        }
+        let (Some(nl), suspend) = (self.nl.as_mut(), &mut self.suspend) else {
+            return;
+        };
+        let r = nl.dump_addresses(libc::AF_UNSPEC as u8, |a| {
+            for s in suspend.iter_mut().flatten() {
+                if s.addr == a.addr {
+                    s.count += 1;
+                }
+            }
+        });
+        if let Err(e) = r {
+            log::error!("ha_suspend: reading the addresses: {e}");
+        }
+    }
+
+    /// An address came or went on this host: ha_suspend checkers follow their address.
+    pub fn addresses_changed(&mut self, now: Instant, io: &mut Io) {
+        if self.nl.is_none() {
+            return;
+        }
+        self.acts.clear();
+        self.count_addresses();
+        for (vs, s) in self.suspend.iter_mut().enumerate() {
+            if let Some(s) = s.as_mut().filter(|s| s.active != (s.count > 0)) {
+                s.active = !s.active;
+                self.checkers
+                    .set_enabled(vs as u16, s.active, &mut self.acts);
+            }
+        }
+        self.run(now, io);
     }
 
     /// Registers the LVS scripts with the daemon's runner (before [`Self::start_checkers`]).
@@ -605,6 +702,7 @@ impl LvsSide {
         self.checkers = Checkers::new(&config.lvs, seed);
         self.acts = check::Actions::with_capacity(self.checkers.action_capacity());
         self.probes = (0..self.checkers.checker_count()).map(|_| None).collect();
+        self.suspend_start(config);
         self.register_scripts(config, io.runner);
         self.start_checkers(now, files, io);
     }

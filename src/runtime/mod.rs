@@ -266,14 +266,17 @@ impl<'o> Daemon<'o> {
         f(l, s.config, s.files, &mut io);
     }
 
-    /// MISC_CHECK ends and tracked-file changes, from the shared runner and watcher to the
-    /// checkers.
+    /// MISC_CHECK ends, tracked-file and address changes, from the shared runner and
+    /// watchers to the checkers.
     fn forward_scripts(&mut self, now: Instant) {
         while let Some((id, exit)) = self.side.take_misc() {
             self.with_lvs(|l, _, _, io| l.misc_result(now, id, exit, io));
         }
         if self.side.take_files_changed() {
             self.with_lvs(|l, _, files, io| l.file_values(now, files.values(), io));
+        }
+        if self.side.take_addrs_changed() {
+            self.with_lvs(|l, _, _, io| l.addresses_changed(now, io));
         }
     }
 

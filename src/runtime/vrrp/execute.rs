@@ -107,6 +107,8 @@ impl VrrpSide {
         let Some(c) = self.config.vrrp.instances.get(usize::from(id.0)) else {
             return;
         };
+        // The monitor does not report our own changes; ha_suspend checkers want to know.
+        self.addrs_changed = true;
         let fail = |what: &str, e: nl::Error| {
             log::error!(
                 "({}) {} {what}: {e}",

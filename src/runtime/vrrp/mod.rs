@@ -60,6 +60,8 @@ pub struct VrrpSide {
     files: TrackFiles,
     /// A tracked file's value changed (FILE_CHECKs read them too).
     files_changed: bool,
+    /// An address came or went (ha_suspend checkers follow theirs).
+    addrs_changed: bool,
     procs: TrackProcesses,
     /// Refused track_file values seen while draining inotify, logged afterwards.
     invalid: Vec<FileEvent>,
@@ -172,6 +174,7 @@ impl VrrpSide {
             lvs_line: None,
             misc_done: Vec::with_capacity(limits::MAX_SCRIPT_CHILDREN),
             files_changed: false,
+            addrs_changed: false,
             invalid,
             files,
             procs,
@@ -448,6 +451,7 @@ impl VrrpSide {
                         }
                     }
                     Ok(nl::Event::AddrAdded(a)) => {
+                        self.addrs_changed = true;
                         let cfg = &self.config.vrrp;
                         let is_vip = |x: IpAddr| is_configured_vip(cfg, x);
                         if let Some(c) = self.ifaces.address_added(&a, &is_vip) {
@@ -455,6 +459,7 @@ impl VrrpSide {
                         }
                     }
                     Ok(nl::Event::AddrRemoved(a)) => {
+                        self.addrs_changed = true;
                         let cfg = &self.config.vrrp;
                         let is_vip = |x: IpAddr| is_configured_vip(cfg, x);
                         if let Some(c) = self.ifaces.address_removed(&a, &mut self.nl, &is_vip) {
@@ -489,6 +494,11 @@ impl VrrpSide {
     /// The next MISC_CHECK end for the LVS side.
     pub fn take_misc(&mut self) -> Option<(u32, MiscExit)> {
         self.misc_done.pop()
+    }
+
+    /// Whether an address came or went since the last call.
+    pub fn take_addrs_changed(&mut self) -> bool {
+        std::mem::take(&mut self.addrs_changed)
     }
 
     /// Whether a tracked file's value changed since the last call.

@@ -3,9 +3,9 @@
 # the other; the `ipvsadm -Ln` tables must be equal at each step (lvs_compare in lib.sh).
 # Real servers are busybox httpds in namespaces rs1 and rs2, a wrr NAT service 10.0.0.1:80
 # with weights 3 and 1: rs1's checker wants `/x` with status 200, rs2's `/y` with an MD5
-# digest (md5sum of the file). Steps: both up, and traffic from namespace cl split about 3:1;
-# /x removed (404) and back; rs2's httpd stopped and started; /y changed (digest mismatch) and
-# back; SIGTERM.
+# digest (md5sum of the file, which both daemons' --genhash must agree with). Steps: both up,
+# and traffic from namespace cl split about 3:1; /x removed (404) and back; rs2's httpd
+# stopped and started; /y changed (digest mismatch) and back; SIGTERM.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . /vm/lib.sh
 
@@ -16,6 +16,12 @@ echo payload-y >/tmp/www-rs2/y
 digest=$(md5sum </tmp/www-rs2/y | cut -d' ' -f1)
 rs_up rs1
 rs_up rs2
+# The digest as genhash computes it over HTTP: ours and keepalived's agree with md5sum.
+for gh in keepalived-rs keepalived; do
+	gh_digest=$($gh --genhash -s 10.0.2.2 -p 80 -u /y 2>&1 | tail -1)
+	[ "$gh_digest" = "$digest" ] || fail "$gh --genhash: '$gh_digest', md5sum: $digest"
+done
+ok "keepalived-rs --genhash and keepalived --genhash: $digest, as md5sum"
 client cl 10.0.9.2/24 10.0.9.1/24
 ip addr add 10.0.0.1/32 dev lo
 

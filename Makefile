@@ -67,7 +67,8 @@ static-test:
 VM_PACKAGES := qemu-system-x86 busybox-static dash ipvsadm iproute2 keepalived nftables cpio shellcheck
 vm-test:
 	$(call apt,$(VM_PACKAGES))
-	shellcheck -x board/qemu-x86_64/*.sh board/qemu-x86_64/init board/qemu-x86_64/scenarios/*.sh
+	shellcheck -x board/qemu-x86_64/*.sh board/qemu-x86_64/init board/qemu-x86_64/scenarios/*.sh \
+		board/qemu-x86_64/bench/*.sh
 	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
 	board/qemu-x86_64/build.sh
 	board/qemu-x86_64/vm-test.sh
@@ -78,6 +79,11 @@ bench: build
 	$(CARGO) run -q --release --example vrrp_bench
 	tests/bench/vrrp_keepalived_cpu.sh
 	tests/bench/daemon_bench.sh target/release/keepalived-rs
+	$(call apt,$(VM_PACKAGES))
+	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
+	$(CARGO) build --release --target x86_64-unknown-linux-musl --example vm_sink
+	board/qemu-x86_64/build.sh
+	board/qemu-x86_64/bench.sh
 
 # The main job: a VRRP failover between two routers in network namespaces.
 demo: build

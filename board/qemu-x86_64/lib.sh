@@ -62,9 +62,10 @@ client() {
 	sysctl -qw net.ipv4.ip_forward=1
 }
 
-# httpd_start NS ADDR PORT: busybox httpd serving /www in NS; prints its pid.
+# httpd_start NS ADDR PORT [ROOT]: busybox httpd serving ROOT (default /www) in NS; prints its
+# pid.
 httpd_start() {
-	ip netns exec "$1" httpd -f -p "$2:$3" -h /www </dev/null >/dev/null 2>&1 &
+	ip netns exec "$1" httpd -f -p "$2:$3" -h "${4:-/www}" </dev/null >/dev/null 2>&1 &
 	echo $!
 }
 
@@ -162,4 +163,140 @@ tcp_check_life() {
 	kill "$httpd"
 	trap - EXIT
 	grep -E 'TCP connection to|Removing service|Adding service' /tmp/ka.log
+}
+
+# --- Comparisons with keepalived (the lvs_compare_*.sh scenarios) ---------------------------
+# A scenario writes its configuration to /tmp/lvs.conf and a function of steps, each an action
+# followed by `lvs_step LABEL DESCRIPTION PREDICATE...`; `lvs_run keepalived ka STEPS` and
+# `lvs_run keepalived-rs ours STEPS` run the same steps under each daemon (the table is
+# cleared in between), then `lvs_compare ka ours` compares the tables step by step.
+
+# table_has PATTERN: a line of ipvs_table (each real server after its service) matches the
+# extended regex PATTERN.
+table_has() {
+	ipvs_table | grep -Eq -- "$1"
+}
+
+table_lacks() {
+	! table_has "$1"
+}
+
+# rs_ns NS ADDR: real_server NS ADDR/24 with the host side at ADDR's .1, and a document root
+# /tmp/www-NS holding `who` (the name NS: which server answered); rs_up and rs_down start and
+# stop its busybox httpd on ADDR:80.
+rs_ns() {
+	real_server "$1" "$2/24" "${2%.*}.1/24"
+	mkdir -p "/tmp/www-$1"
+	echo "$1" >"/tmp/www-$1/who"
+	eval "RS_ADDR_$1=$2"
+}
+
+rs_up() {
+	eval "ru_addr=\$RS_ADDR_$1"
+	# shellcheck disable=SC2154  # set by the eval
+	httpd_start "$1" "$ru_addr" 80 "/tmp/www-$1" >"/tmp/httpd-$1.pid"
+	wait_for 10 "httpd in $1" http_ok "$ru_addr" 80 /who || fail "httpd in $1 did not start"
+}
+
+rs_down() {
+	kill "$(cat "/tmp/httpd-$1.pid")"
+	eval "rd_addr=\$RS_ADDR_$1"
+	# shellcheck disable=SC2154  # set by the eval
+	wait_for 10 "httpd in $1 stopped" lacks_listener "$rd_addr" 80 || fail "httpd in $1 did not stop"
+}
+
+# lacks_listener ADDR PORT: nothing accepts on ADDR:PORT.
+lacks_listener() {
+	! nc -w 1 "$1" "$2" </dev/null >/dev/null 2>&1
+}
+
+# table_settled: ipvs_table is the same over 1 s (5 reads 0.2 s apart); up to 10 s.
+table_settled() {
+	ts_prev=$(ipvs_table)
+	ts_same=0
+	ts_n=50
+	while [ "$ts_n" -gt 0 ] && [ "$ts_same" -lt 5 ]; do
+		sleep 0.2
+		ts_cur=$(ipvs_table)
+		if [ "$ts_cur" = "$ts_prev" ]; then ts_same=$((ts_same + 1)); else ts_same=0; fi
+		ts_prev=$ts_cur
+		ts_n=$((ts_n - 1))
+	done
+}
+
+# lvs_step LABEL DESCRIPTION PREDICATE...: wait up to LVS_WAIT (default 20) s for PREDICATE,
+# let the table settle and keep it as step LABEL of the current run. A timeout is noted in the
+# kept table (so the comparison shows it) and in /tmp/RUN.timeouts.
+lvs_step() {
+	ls_label=$1
+	ls_what=$2
+	shift 2
+	LVS_N=$((LVS_N + 1))
+	ls_file=/tmp/$LVS_RUN.step$(printf %02d "$LVS_N")-$ls_label
+	if wait_for "${LVS_WAIT:-20}" "$ls_what" "$@"; then
+		: >"$ls_file"
+	else
+		echo "# timed out waiting for: $ls_what" >"$ls_file"
+		echo "$ls_label: timed out waiting for: $ls_what" >>"/tmp/$LVS_RUN.timeouts"
+	fi
+	table_settled
+	ipvs_table >>"$ls_file"
+	echo "$LVS_RUN: step $LVS_N $ls_label: $(grep -c . <"$ls_file") lines"
+}
+
+# lvs_run BINARY NAME STEPS: BINARY -C with /tmp/lvs.conf (log /tmp/NAME.log), the function
+# STEPS, then SIGTERM (the table after it is the step "stopped").
+lvs_run() {
+	ipvsadm -C
+	LVS_RUN=$2
+	LVS_N=0
+	: >"/tmp/$2.timeouts"
+	"$1" -C -n -l -f /tmp/lvs.conf -p "/run/$2.pid" -c "/run/$2-check.pid" >"/tmp/$2.log" 2>&1 &
+	lr_pid=$!
+	"$3"
+	kill -TERM "$lr_pid"
+	wait "$lr_pid" || echo "$2 exited with status $? at SIGTERM" >>"/tmp/$2.timeouts"
+	lvs_step stopped "$2 stopped" true
+}
+
+# lvs_compare A B: each step's table under run A equals run B's; both tables (and B's log)
+# printed on a difference; fails then, or if a step of either run timed out.
+lvs_compare() {
+	lc_bad=0
+	for lc_a in /tmp/"$1".step*; do
+		lc_step=${lc_a#/tmp/"$1".}
+		lc_b=/tmp/$2.$lc_step
+		if [ -f "$lc_b" ] && cmp -s "$lc_a" "$lc_b"; then
+			ok "$lc_step: the same IPVS table ($(grep -c . <"$lc_a") lines)"
+		else
+			echo "--- $lc_step: $1"
+			cat "$lc_a"
+			echo "--- $lc_step: $2"
+			cat "$lc_b" 2>/dev/null || echo "(no such step)"
+			lc_bad=1
+		fi
+	done
+	for lc_run in "$1" "$2"; do
+		if [ -s "/tmp/$lc_run.timeouts" ]; then
+			echo "--- $lc_run"
+			cat "/tmp/$lc_run.timeouts"
+			lc_bad=1
+		fi
+	done
+	if [ "$lc_bad" -ne 0 ]; then
+		echo "--- $2's log"
+		cat "/tmp/$2.log"
+		fail "the IPVS tables under $1 and $2 differ, or a step timed out"
+	fi
+}
+
+# traffic NS ADDR PORT N: N requests for /who through ADDR:PORT from namespace NS (a new
+# connection each); prints how many each server answered ("rs1 30"), "none" for no answer.
+traffic() {
+	tr_n=$4
+	while [ "$tr_n" -gt 0 ]; do
+		tr_who=$(http_get_ns "$1" "$2" "$3" /who 2>/dev/null | tail -1)
+		echo "${tr_who:-none}"
+		tr_n=$((tr_n - 1))
+	done | sort | uniq -c | awk '{ print $2, $1 }'
 }

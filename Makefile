@@ -21,7 +21,7 @@ define apt
 	fi
 endef
 
-.PHONY: all build static test unit-test system-test static-test vm-test lint bench demo clean
+.PHONY: all build static size test unit-test feature-test system-test static-test vm-test lint bench demo clean
 
 all: build
 
@@ -37,16 +37,31 @@ endif
 	$(CARGO) build --release --target $(TARGET)
 	@file target/$(TARGET)/release/keepalived-rs
 
+# Stripped static binary sizes per feature set, x86_64 and aarch64, beside keepalived and
+# the shared libraries it loads.
+size:
+	rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+	$(call apt,gcc-aarch64-linux-gnu keepalived)
+	tests/bench/size.sh
+
 lint:
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # Everything CI runs.
-test: lint unit-test system-test static-test vm-test
+test: lint unit-test feature-test system-test static-test vm-test
 
 unit-test:
 	$(CARGO) test --lib --bins
+
+# The other feature combinations (the default is lvs+tls): lint, unit tests and the daemon's
+# life in a network namespace, which shows what a build without LVS says.
+features_check = $(CARGO) clippy --all-targets $(1) -- -D warnings && \
+	$(CARGO) test --lib --bins $(1) && $(CARGO) test --test daemon_life $(1)
+feature-test:
+	$(call features_check,--no-default-features)
+	$(call features_check,--no-default-features --features lvs)
 
 # Integration tests: the daemon against itself, Debian's keepalived and FRR's vrrpd in network
 # namespaces, the differential configuration tests, the fuzzers, the dump round trip, limits.

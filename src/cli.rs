@@ -390,7 +390,13 @@ pub fn main(argv: Vec<String>) -> i32 {
     let args = argv.get(1..).unwrap_or(&[]);
     // genhash: `-T`/`--genhash` first, or the program called `genhash`.
     if prog == "genhash" || matches!(args.first().map(String::as_str), Some("-T" | "--genhash")) {
+        #[cfg(feature = "lvs")]
         return crate::genhash::main(args);
+        #[cfg(not(feature = "lvs"))]
+        {
+            eprintln!("{prog}: genhash needs the lvs feature, which this build lacks");
+            return 1;
+        }
     }
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let o = match parse_args(&prog, args, &mut out, &mut err) {

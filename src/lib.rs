@@ -5,12 +5,15 @@
 //! command line (`cli`) and the VRRP wire format and authentication (`vrrp`).
 
 pub mod bounded;
+#[cfg(feature = "lvs")]
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod event;
+#[cfg(feature = "lvs")]
 pub mod genhash;
+#[cfg(feature = "lvs")]
 pub mod ipvs;
 pub mod limits;
 pub mod log;

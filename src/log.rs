@@ -243,7 +243,8 @@ impl fmt::Write for Cursor<'_> {
 fn local_time(secs: i64) -> libc::tm {
     // SAFETY: a zeroed tm is valid storage; localtime_r writes it and reads `t`.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let t = secs as libc::time_t;
+    // time_t, whose name musl's libc deprecates.
+    let t = secs as _;
     // SAFETY: both pointers are valid for the call.
     unsafe { libc::localtime_r(&t, &mut tm) };
     tm

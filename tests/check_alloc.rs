@@ -4,6 +4,8 @@
 //! responses (through a url regex too), SMTP dialogues, DNS and UDP replies, ICMP echoes, MISC results with dynamic
 //! weights — and this thread's allocation count stays at zero.
 
+#![cfg(feature = "lvs")]
+
 mod sim;
 
 use keepalived_rs::check::{

@@ -4,6 +4,8 @@
 //! ICMP and ICMPv6 echo) checked through a small poll loop in real time. A listener closing takes its server down, reopening brings it
 //! back; the garbage and slow-loris servers fail their checks and never hold up the others.
 
+#![cfg(feature = "lvs")]
+
 mod common;
 
 use std::collections::HashMap;

@@ -4,6 +4,8 @@
 //! scripts, the `RS`/`VS` FIFO lines in `notify_fifo` and `lvs_notify_fifo`, FILE_CHECK
 //! reading a `track_file`.
 
+#![cfg(feature = "lvs")]
+
 mod common;
 
 use std::io::Read;

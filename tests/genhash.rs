@@ -2,6 +2,8 @@
 //! Debian's `keepalived --genhash` does, against a small web server in a network namespace
 //! the test makes; a refused connection says so and exits 0 as genhash does.
 
+#![cfg(feature = "lvs")]
+
 mod common;
 
 use std::io::{Read, Write};

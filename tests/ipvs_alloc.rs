@@ -5,6 +5,8 @@
 //! them back, and the whole table is filled and diffed too. The thread's allocation count
 //! stays at zero.
 
+#![cfg(feature = "lvs")]
+
 use keepalived_rs::config::host::FakeHost;
 use keepalived_rs::config::{self, LoadOptions};
 use keepalived_rs::ipvs::genl;

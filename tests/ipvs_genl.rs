@@ -16,6 +16,8 @@
 //! host-order integers). libipvs (ipvsadm, keepalived) fills the same attributes in the
 //! same order. Host-order values are written for a little-endian machine.
 
+#![cfg(feature = "lvs")]
+
 #![cfg(target_endian = "little")]
 
 use std::net::{IpAddr, Ipv4Addr};

@@ -2,6 +2,8 @@
 //! family), opening it fails with the one clear error line; with IPVS the family resolves
 //! and the table dumps.
 
+#![cfg(feature = "lvs")]
+
 use keepalived_rs::ipvs::model::Table;
 use keepalived_rs::net::ipvs::{Error, Ipvs};
 

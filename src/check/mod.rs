@@ -139,14 +139,8 @@ pub enum ProbeEvent<'a> {
     Failed(i32),
 }
 
-/// How a MISC_CHECK script ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MiscExit {
-    Exited(u8),
-    Signaled(i32),
-    /// Killed at its timeout.
-    TimedOut,
-}
+/// How a MISC_CHECK script ended (the script runner tells).
+pub use crate::script::MiscExit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

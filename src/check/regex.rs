@@ -23,37 +23,6 @@ use regex_lite::{Regex, RegexBuilder};
 use crate::config::model::lvs::RegexConf;
 use crate::limits;
 
-/// keepalived's `regex_options` words that change how regex-lite matches.
-const FLAGS: &[&str] = &["caseless", "multiline", "dotall", "extended", "ungreedy"];
-
-/// keepalived's other `regex_options` (PCRE2 compile options): accepted, no effect here.
-pub const NO_EFFECT: &[&str] = &[
-    "allow_empty_class",
-    "alt_bsux",
-    "auto_callout",
-    "dollar_endonly",
-    "dupnames",
-    "firstline",
-    "match_unset_backref",
-    "never_ucp",
-    "never_utf",
-    "no_auto_capture",
-    "no_auto_possess",
-    "no_dotstar_anchor",
-    "no_start_optimize",
-    "ucp",
-    "utf",
-    "never_backslash_c",
-    "alt_circumflex",
-    "alt_verbnames",
-    "use_offset_limit",
-];
-
-/// Whether `w` is one of keepalived's `regex_options`.
-pub fn is_option(w: &str) -> bool {
-    FLAGS.contains(&w) || NO_EFFECT.contains(&w)
-}
-
 /// Compiles a url's pattern with its options. Err: regex-lite's reason.
 pub fn compile(pattern: &str, options: &[String]) -> Result<Regex, String> {
     let has = |o: &str| options.iter().any(|x| x == o);
@@ -256,7 +225,6 @@ mod tests {
         c.pattern = "Goodbye".into();
         assert!(verdict(&c, body, 4));
         assert!(compile("(?<=a)b", &[]).is_err(), "no look-behind");
-        assert!(is_option("ucp") && is_option("caseless") && !is_option("bogus"));
     }
 
     #[test]

@@ -140,7 +140,7 @@ fn uname() -> Option<String> {
 }
 
 /// A timeval's (seconds, microseconds).
-type Secs = (libc::time_t, libc::suseconds_t);
+type Secs = (i64, i64);
 /// (user, system) CPU time.
 type Times = (Secs, Secs);
 
@@ -151,7 +151,9 @@ fn usage(who: libc::c_int) -> Times {
     if unsafe { libc::getrusage(who, &mut r) } != 0 {
         return ((0, 0), (0, 0));
     }
-    let tv = |t: libc::timeval| (t.tv_sec, t.tv_usec);
+    // time_t and suseconds_t are narrower on some 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    let tv = |t: libc::timeval| (i64::from(t.tv_sec), i64::from(t.tv_usec));
     (tv(r.ru_utime), tv(r.ru_stime))
 }
 

@@ -62,7 +62,8 @@ pub(super) fn until(at: Instant) -> libc::timespec {
     let at_ns = u128::from(at.as_micros()) * 1_000;
     let left = at_ns.saturating_sub(now_ns);
     libc::timespec {
-        tv_sec: libc::time_t::try_from(left / 1_000_000_000).unwrap_or(libc::time_t::MAX),
+        // `as _`: time_t, whose name musl's libc deprecates; far futures saturate.
+        tv_sec: (left / 1_000_000_000).min(i64::MAX as u128) as _,
         tv_nsec: (left % 1_000_000_000) as libc::c_long,
     }
 }

@@ -14,7 +14,9 @@
 mod fd;
 pub mod garp;
 pub mod ifinfo;
+#[cfg(feature = "lvs")]
 pub mod ipvs;
 pub mod nl;
+#[cfg(feature = "lvs")]
 pub mod probe;
 pub mod vrrp_sock;

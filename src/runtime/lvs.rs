@@ -12,6 +12,7 @@
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 
+use super::LvsIo as Io;
 use crate::check::{
     self, Action as CheckAction, CheckerId, Checkers, FileCheckId, MiscExit, ProbeEvent,
 };
@@ -26,17 +27,10 @@ use crate::net::ipvs::Ipvs;
 use crate::net::nl;
 use crate::net::probe::{Probe, Recv};
 use crate::script::fifo::LvsLine;
-use crate::script::{CmdId, Command, Notifier, Purpose, Runner, Tail};
+use crate::script::{CmdId, Command, Purpose, Runner, Tail};
 use crate::time::{Duration, Instant};
 use crate::vrrp::action::FileId;
 use crate::vrrp::lvs_syncd::{SyncDaemon, SyncdRole};
-
-/// What the LVS side borrows from the rest of the daemon to act.
-pub struct Io<'a> {
-    pub lp: &'a mut Loop,
-    pub runner: &'a mut Runner,
-    pub notifier: &'a mut Notifier,
-}
 
 /// A virtual server's names and scripts (keepalived's FMT_VS, quorum_up/down).
 struct VsNotes {

@@ -10,6 +10,10 @@
 
 pub mod heap;
 mod ifaces;
+#[cfg(feature = "lvs")]
+mod lvs;
+#[cfg(not(feature = "lvs"))]
+#[path = "lvs_absent.rs"]
 mod lvs;
 mod vrrp;
 
@@ -27,6 +31,13 @@ use crate::sys::RealHost;
 use crate::time::{Duration, Instant};
 
 pub use lvs::LvsSide;
+
+/// What the LVS side borrows from the rest of the daemon to act.
+pub struct LvsIo<'a> {
+    pub lp: &'a mut Loop,
+    pub runner: &'a mut crate::script::Runner,
+    pub notifier: &'a mut crate::script::Notifier,
+}
 pub use vrrp::{Source, VrrpSide};
 
 /// How long shutdown waits for STOP notifications and killed scripts at most.
@@ -253,12 +264,12 @@ impl<'o> Daemon<'o> {
     }
 
     /// Runs `f` on the LVS side, if there is one, with what it borrows from the VRRP side.
-    fn with_lvs(&mut self, f: impl FnOnce(&mut LvsSide, &Config, &TrackFiles, &mut lvs::Io)) {
+    fn with_lvs(&mut self, f: impl FnOnce(&mut LvsSide, &Config, &TrackFiles, &mut LvsIo)) {
         let Some(l) = self.lvs.as_mut() else {
             return;
         };
         let s = self.side.shared();
-        let mut io = lvs::Io {
+        let mut io = LvsIo {
             lp: &mut self.lp,
             runner: s.runner,
             notifier: s.notifier,

@@ -27,6 +27,15 @@ pub enum Purpose {
     Misc(u32),
 }
 
+/// How a MISC_CHECK script ended, for the checker core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MiscExit {
+    Exited(u8),
+    Signaled(i32),
+    /// Killed at its timeout.
+    TimedOut,
+}
+
 /// keepalived gives a STOP notification, and a script it signalled at shutdown, one second.
 pub const STOP_GRACE: Duration = Duration::from_secs(1);
 /// keepalived's `handle_child_timeout`: after the timeout SIGTERM, 2 s later SIGKILL, 2 s

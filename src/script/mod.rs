@@ -23,7 +23,7 @@ pub mod spawn;
 pub mod track_file;
 pub mod track_process;
 
-pub use children::Purpose;
+pub use children::{MiscExit, Purpose};
 pub use command::{Command, Mode, Tail};
 pub use notify::Notifier;
 pub use os::Errno;

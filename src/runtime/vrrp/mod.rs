@@ -8,14 +8,13 @@
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, RawFd};
 
-use crate::check::MiscExit;
 use crate::config::model::vrrp::{Family, Instance as InstanceConfig};
 use crate::config::Config;
 use crate::limits;
 use crate::net::garp::{self, Announce, Announcer, Intervals, LaneId, Pacer};
 use crate::net::nl::{self, AddrSpec, Firewall, VmacOrigin, VmacSpec, VmacSysctls};
 use crate::net::vrrp_sock::{VrrpSockets, RECV_BUF_LEN};
-use crate::script::{self, FileEvent, Notifier, Runner, TrackFiles, TrackProcesses};
+use crate::script::{self, FileEvent, MiscExit, Notifier, Runner, TrackFiles, TrackProcesses};
 use crate::status::{Dump, ScriptState, Status, Transitions, View};
 use crate::time::Instant;
 use crate::vrrp::action::{Action, Actions, GarpScope, InstanceId, SendAdvert, SockId};

@@ -74,7 +74,8 @@ vm-test:
 
 # Packaging without buildroot or OpenWrt (tests/packaging/check.sh): metadata against
 # Cargo.toml, Kconfig (kconfiglib in target/pkg-venv), both package Makefiles under stub
-# infrastructure, shellcheck, systemd-analyze, the sysvinit script in a network namespace.
+# infrastructure, shellcheck, the systemd unit (systemd-analyze, an emulated Type=notify run)
+# and the sysvinit script, both in network namespaces.
 PKG_PACKAGES := shellcheck rsync busybox-static python3-venv iproute2 systemd
 package-test: build
 	$(call apt,$(PKG_PACKAGES))

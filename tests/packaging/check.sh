@@ -60,6 +60,9 @@ else
     echo "SKIP systemd-analyze verify: systemd is not installed"
 fi
 
+step "systemd: the unit's commands under an emulated Type=notify, in a network namespace"
+python3 "$HERE/systemd_unit.py" "$BIN"
+
 step "S60keepalived: start, reload, restart, stop in a network namespace"
 "$HERE/sysvinit.sh" "$BIN"
 

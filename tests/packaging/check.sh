@@ -66,4 +66,7 @@ python3 "$HERE/systemd_unit.py" "$BIN"
 step "S60keepalived: start, reload, restart, stop in a network namespace"
 "$HERE/sysvinit.sh" "$BIN"
 
+step "procd and OpenRC scripts: sourced with stand-ins, the daemon run as each would run it"
+"$HERE/procd_openrc.sh" "$BIN"
+
 printf '\npackage-test: all checks passed\n'

@@ -21,7 +21,7 @@ define apt
 	fi
 endef
 
-.PHONY: all build static size test unit-test feature-test system-test static-test vm-test lint bench demo clean
+.PHONY: all build static size test unit-test feature-test system-test static-test vm-test package-test lint bench demo clean
 
 all: build
 
@@ -50,7 +50,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # Everything CI runs.
-test: lint unit-test feature-test system-test static-test vm-test
+test: lint unit-test feature-test system-test static-test vm-test package-test
 
 unit-test:
 	$(CARGO) test --lib --bins
@@ -87,6 +87,17 @@ vm-test:
 	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
 	board/qemu-x86_64/build.sh
 	board/qemu-x86_64/vm-test.sh
+
+# Packaging without buildroot or OpenWrt (tests/packaging/check.sh): metadata against
+# Cargo.toml, Kconfig (kconfiglib in target/pkg-venv), both package Makefiles under stub
+# infrastructure, shellcheck, the systemd unit (systemd-analyze, an emulated Type=notify run)
+# and the sysvinit script, both in network namespaces.
+PKG_PACKAGES := shellcheck rsync busybox-static python3-venv iproute2 systemd
+package-test: build
+	$(call apt,$(PKG_PACKAGES))
+	test -x target/pkg-venv/bin/python || python3 -m venv target/pkg-venv
+	target/pkg-venv/bin/python -c 'import kconfiglib' 2>/dev/null || target/pkg-venv/bin/pip install -q kconfiglib
+	tests/packaging/check.sh target/release/keepalived-rs target/pkg-venv/bin/python
 
 bench: build
 	$(call apt,keepalived hyperfine iproute2 coreutils)

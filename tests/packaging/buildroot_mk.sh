@@ -63,9 +63,9 @@ opts() {
     [ "$got" = "$want" ] || fail "with $*: cargo options '$got', expected '$want'"
     ok "with ${*:-no option}: $got"
 }
-opts '--no-default-features --features "vrrp lvs tls"' "${P}_VRRP=y" "${P}_LVS=y" "${P}_TLS=y"
-opts '--no-default-features --features "vrrp"' "${P}_VRRP=y"
 opts '--no-default-features --features "lvs tls"' "${P}_LVS=y" "${P}_TLS=y"
+opts '--no-default-features --features "lvs"' "${P}_LVS=y"
+opts '--no-default-features --features ""'
 [ "$($M print-KEEPALIVED_RS_SITE_METHOD)" = local ] || fail "site method"
 
 # The source as buildroot copies it; target/ (the repository's build output) must stay out.

@@ -58,7 +58,7 @@ def setv(name, v):
 check(val(P) == "n", "the package is off by default")
 setv(P, "y")
 check(val("BR2_PACKAGE_HOST_RUSTC") == "y", "the package selects host-rustc")
-for f in ("VRRP", "LVS", "TLS", "KEEPALIVED_LINKS"):
+for f in ("LVS", "TLS", "KEEPALIVED_LINKS"):
     check(val(f"{P}_{f}") == "y", f"{P}_{f} defaults to y")
 setv(f"{P}_LVS", "n")
 check(val(f"{P}_TLS") == "n", "TLS goes off with LVS")

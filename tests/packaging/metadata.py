@@ -27,7 +27,7 @@ def make_vars(text):
 
 check(any(b["name"] == name for b in cargo.get("bin", [])), f"Cargo.toml builds a binary named {name}")
 features = cargo.get("features", {})
-for f in ("vrrp", "lvs", "tls"):
+for f in ("lvs", "tls"):
     check(f in features, f"Cargo.toml has feature {f}")
 
 
@@ -42,7 +42,7 @@ def closure(feats):
     return seen
 
 
-check(closure(["default"]) >= {"vrrp", "lvs", "tls"}, "default features turn on vrrp, lvs and tls")
+check(closure(["default"]) >= {"lvs", "tls"}, "default features turn on lvs and tls")
 check("lvs" in closure(["tls"]), "feature tls implies lvs")
 
 # buildroot: package/<name>/<name>.mk, BR2_PACKAGE_<NAME>, SPDX short forms buildroot uses.
@@ -59,7 +59,7 @@ check(mk.get(f"{upper}_SITE_METHOD") == "local" and mk.get(f"{upper}_SITE") == "
 conf = (br / "Config.in").read_text()
 check(re.search(rf"^config BR2_PACKAGE_{upper}\n\tbool \"{name}\"", conf, re.M) is not None,
       f"buildroot Config.in: BR2_PACKAGE_{upper}, bool \"{name}\"")
-for f in ("VRRP", "LVS", "TLS"):
+for f in ("LVS", "TLS"):
     check(f"BR2_PACKAGE_{upper}_{f}),{f.lower()}" in mk.get(f"{upper}_FEATURES", "").replace(" ", ""),
           f"buildroot option {f} selects feature {f.lower()}")
 desc = (ROOT / "buildroot" / "external.desc").read_text()

@@ -17,7 +17,6 @@
 //! same order. Host-order values are written for a little-endian machine.
 
 #![cfg(feature = "lvs")]
-
 #![cfg(target_endian = "little")]
 
 use std::net::{IpAddr, Ipv4Addr};

@@ -377,6 +377,8 @@ impl LvsSide {
         self.acts.clear();
         self.drive(now, id);
         self.run(now, io);
+        // Only this probe's needs changed (a probe opened by `run` set its own).
+        self.interest(id, io.lp);
     }
 
     /// Moves probe `id` along: connection result, what it has to send, what it received.
@@ -448,7 +450,10 @@ impl LvsSide {
             let a = self.acts.as_slice()[k];
             k += 1;
             match a {
-                CheckAction::Probe { checker, kind } => self.open_probe(now, checker, kind, io),
+                CheckAction::Probe { checker, kind } => {
+                    self.open_probe(now, checker, kind, io);
+                    self.interest(checker, io.lp);
+                }
                 CheckAction::CancelProbe(id) => self.close_probe(id, io.lp),
                 CheckAction::RealServerUp(rs) => self.verdict(now, rs, Some(true), None, io),
                 CheckAction::RealServerDown(rs) => self.verdict(now, rs, Some(false), None, io),
@@ -460,9 +465,6 @@ impl LvsSide {
         }
         if self.acts.dropped() > 0 {
             log::error!("checkers: {} actions did not fit", self.acts.dropped());
-        }
-        for id in 0..self.probes.len() {
-            self.interest(CheckerId(id as u32), io.lp);
         }
     }
 

@@ -43,7 +43,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # Everything CI runs.
-test: lint unit-test system-test static-test vm-test
+test: lint unit-test system-test static-test vm-test image-test
 
 unit-test:
 	$(CARGO) test --lib --bins
@@ -72,6 +72,24 @@ vm-test:
 	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
 	board/qemu-x86_64/build.sh
 	board/qemu-x86_64/vm-test.sh
+
+# The appliance image (board/README.md): target/image/vmlinuz + rootfs.cpio.gz (Debian's kernel,
+# busybox init, the rootfs/ overlay, our static binary). run-image boots two VMs from it and
+# fails node 1 over to node 2; image-test is that, as a test.
+.PHONY: image run-image image-test
+IMAGE_PACKAGES := qemu-system-x86 busybox-static cpio shellcheck
+image:
+	$(call apt,$(IMAGE_PACKAGES))
+	$(MAKE) --no-print-directory static TARGET=x86_64-unknown-linux-musl
+	board/qemu-x86_64/image.sh
+
+run-image: image
+	board/qemu-x86_64/run-image.sh
+
+image-test: image
+	shellcheck -x board/qemu-x86_64/image.sh board/qemu-x86_64/run-image.sh \
+		board/qemu-x86_64/buildlib.sh board/qemu-x86_64/image/etc/init.d/*
+	board/qemu-x86_64/run-image.sh
 
 bench: build
 	$(call apt,keepalived hyperfine iproute2 coreutils)

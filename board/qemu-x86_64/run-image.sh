@@ -16,7 +16,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-img=${IMAGE_DIR:-$here/../../target/image}
+img=${IMAGE_DIR:-$(cd "$here/../.." && pwd)/target/image}
 limit=${IMAGE_TIMEOUT:-180}
 stop=${IMAGE_STOP:-poweroff}
 vip=10.99.0.100

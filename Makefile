@@ -75,7 +75,7 @@ vm-test:
 
 # The appliance image (board/README.md): target/image/vmlinuz + rootfs.cpio.gz (Debian's kernel,
 # busybox init, the rootfs/ overlay, our static binary). run-image boots two VMs from it and
-# fails node 1 over to node 2; image-test is that, as a test.
+# fails node 1 over to node 2; image-test is that, as a test: node 1 powered off, then killed.
 .PHONY: image run-image image-test
 IMAGE_PACKAGES := qemu-system-x86 busybox-static cpio shellcheck
 image:
@@ -90,6 +90,7 @@ image-test: image
 	shellcheck -x board/qemu-x86_64/image.sh board/qemu-x86_64/run-image.sh \
 		board/qemu-x86_64/buildlib.sh board/qemu-x86_64/image/etc/init.d/*
 	board/qemu-x86_64/run-image.sh
+	IMAGE_STOP=kill board/qemu-x86_64/run-image.sh
 
 bench: build
 	$(call apt,keepalived hyperfine iproute2 coreutils)

@@ -88,7 +88,8 @@ run-image: image
 
 image-test: image
 	shellcheck -x board/qemu-x86_64/image.sh board/qemu-x86_64/run-image.sh \
-		board/qemu-x86_64/buildlib.sh board/qemu-x86_64/image/etc/init.d/*
+		board/qemu-x86_64/buildlib.sh board/qemu-x86_64/image/etc/init.d/* \
+		board/qemu-x86_64/image/usr/share/udhcpc/default.script
 	board/qemu-x86_64/run-image.sh
 	IMAGE_STOP=kill board/qemu-x86_64/run-image.sh
 

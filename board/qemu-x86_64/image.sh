@@ -5,9 +5,10 @@
 #                       in target/vm/dl like build.sh's)
 #   OUT/rootfs.cpio.gz  busybox-static (a link per applet, /init = busybox init), the modules
 #                       below with their dependencies, board/qemu-x86_64/image/ (inittab, rcS,
-#                       rcK, S10network, S20syslogd, S90vipwatch, node.conf.in), then the
-#                       rootfs/ overlay (keepalived.conf, /etc/init.d/S60keepalived, ...) and our
-#                       static binary as /usr/sbin/keepalived-rs.
+#                       rcK, S10network, S20syslogd, S90vipwatch, node.conf.in, udhcpc's
+#                       script), then the rootfs/ overlay (keepalived.conf,
+#                       /etc/init.d/S60keepalived, ...) and our static binary as
+#                       /usr/sbin/keepalived-rs.
 # Boot it with: -kernel OUT/vmlinuz -initrd OUT/rootfs.cpio.gz -append "console=ttyS0 ka.node=1"
 # (run-image.sh boots two and fails over).
 #

@@ -489,40 +489,40 @@ impl LvsSide {
         let Some(v) = self.scripts.vs.get(usize::from(vs.0)) else {
             return;
         };
-        let (up, cmd) = match q {
+        let (up, (quorum, hysteresis, threshold, weight_sum)) = match q {
             QuorumChange::Gained {
                 quorum,
                 hysteresis,
                 threshold,
                 weight_sum,
-            } => {
-                log::info!(
-                    "Gained quorum {quorum}+{hysteresis}={threshold} <= {weight_sum} for VS {}",
-                    v.name
-                );
-                if let Some((sorry, inhibit)) = &v.sorry {
-                    let verb = if *inhibit { "Disabling" } else { "Removing" };
-                    log::info!("{verb} sorry server {sorry} from VS {}", v.name);
-                }
-                (true, v.quorum_up)
-            }
+            } => (true, (quorum, hysteresis, threshold, weight_sum)),
             QuorumChange::Lost {
                 quorum,
                 hysteresis,
                 threshold,
                 weight_sum,
-            } => {
-                log::info!(
-                    "Lost quorum {quorum}-{hysteresis}={threshold} > {weight_sum} for VS {}",
-                    v.name
-                );
-                if let Some((sorry, inhibit)) = &v.sorry {
-                    let verb = if *inhibit { "Enabling" } else { "Adding" };
-                    log::info!("{verb} sorry server {sorry} to VS {}", v.name);
-                }
-                (false, v.quorum_down)
-            }
+            } => (false, (quorum, hysteresis, threshold, weight_sum)),
         };
+        let (what, sign, cmp) = if up {
+            ("Gained", '+', "<=")
+        } else {
+            ("Lost", '-', ">")
+        };
+        log::info!(
+            "{what} quorum {quorum}{sign}{hysteresis}={threshold} {cmp} {weight_sum} for VS {}",
+            v.name
+        );
+        if let Some((sorry, inhibit)) = &v.sorry {
+            let verb = match (up, inhibit) {
+                (true, true) => "Disabling sorry server",
+                (true, false) => "Removing sorry server",
+                (false, true) => "Enabling sorry server",
+                (false, false) => "Adding sorry server",
+            };
+            let to = if up { "from" } else { "to" };
+            log::info!("{verb} {sorry} {to} VS {}", v.name);
+        }
+        let cmd = if up { v.quorum_up } else { v.quorum_down };
         if let Some(cmd) = cmd {
             spawn(now, cmd, p, io);
         }

@@ -716,3 +716,74 @@ fn notify_fifo_lines_as_keepalived_writes_them() {
     assert!(got.ends_with("INSTANCE \"VI_1\" STOP 150\n"), "{got:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `fifo_write_vrrp_states_on_reload`: after a SIGHUP the FIFO gets the state of each sync
+/// group and of each instance not MASTER, exactly the lines keepalived 2.2.7 writes.
+#[test]
+fn fifo_states_on_reload_as_keepalived() {
+    if !ready() || !std::path::Path::new("/usr/sbin/keepalived").exists() {
+        return;
+    }
+    let mut seen = Vec::new();
+    for kind in [Kind::Keepalived, Kind::Ours] {
+        let lan = Lan::new("fsr", 1, 107);
+        let dir = scratch_dir("fifo-reload");
+        let fifo = dir.join("notify.fifo");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+        // SAFETY: mkfifo with a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let mut reader = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .expect("open fifo");
+        std::fs::write(dir.join("down"), "1\n").expect("track file");
+        let text = format!(
+            "global_defs {{\n script_user root\n notify_fifo {}\n fifo_write_vrrp_states_on_reload\n}}\n\
+             track_file down {{\n file {}\n weight 0\n}}\n\
+             vrrp_sync_group G {{\n group {{\n  VI_F\n  VI_G\n }}\n}}\n{}{}{}",
+            fifo.display(),
+            dir.join("down").display(),
+            instance("VI_M", 61, 150, "10.107.0.100", ""),
+            instance("VI_F", 62, 120, "10.107.0.101", "track_file {\n  down\n }"),
+            instance("VI_G", 63, 110, "10.107.0.102", ""),
+        );
+        let d = Vrrpd::start(kind, &lan.hosts[0], &text);
+        let mut got = String::new();
+        let mut read = |got: &mut String| {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        };
+        let up = wait_until(8.0, || {
+            read(&mut got);
+            got.contains("INSTANCE \"VI_M\" MASTER 150\n")
+        });
+        assert!(
+            up,
+            "{kind:?}: FIFO lines before the reload: {got:?}\n{}",
+            d.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        read(&mut got);
+        got.clear();
+        d.signal(libc::SIGHUP);
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        read(&mut got);
+        let mut lines: Vec<&str> = got.lines().collect();
+        lines.sort_unstable();
+        seen.push(lines.join("\n"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(
+        seen[1].contains("INSTANCE \"VI_F\" FAULT 120") && !seen[1].contains("VI_M"),
+        "after the reload, ours: {:?}, keepalived: {:?}",
+        seen[1],
+        seen[0]
+    );
+    assert_eq!(seen[1], seen[0], "ours (right) against keepalived (left)");
+}

@@ -155,6 +155,16 @@ impl Notifier {
         log
     }
 
+    /// A state line on its own, no script (`fifo_write_vrrp_states_on_reload`).
+    pub fn fifo_state(&mut self, group: bool, name: &str, state: NotifyState, priority: u8) {
+        self.fifos.write(Line {
+            group,
+            name,
+            event: state.word(),
+            priority,
+        });
+    }
+
     /// An LVS event to the FIFOs that take it.
     pub fn lvs_line(&mut self, line: LvsLine) {
         self.fifos.write_lvs(line);

@@ -17,7 +17,9 @@ use crate::net::vrrp_sock::{VrrpSockets, RECV_BUF_LEN};
 use crate::script::{self, FileEvent, MiscExit, Notifier, Runner, TrackFiles, TrackProcesses};
 use crate::status::{Dump, ScriptState, Status, Transitions, View};
 use crate::time::Instant;
-use crate::vrrp::action::{Action, Actions, GarpScope, InstanceId, SendAdvert, SockId};
+use crate::vrrp::action::{
+    Action, Actions, GarpScope, GroupId, InstanceId, NotifyState, SendAdvert, SockId, Target,
+};
 use crate::vrrp::lvs_syncd::SyncdRole;
 use crate::vrrp::router::Router;
 use crate::vrrp::track::ScriptExit;
@@ -617,12 +619,39 @@ impl VrrpSide {
         self.rebuild_io(now);
         let len = self.out.len();
         self.execute_range(now, marker, len);
+        if self.config.global.fifo_write_vrrp_states_on_reload {
+            self.fifo_states(marker, len);
+        }
         self.out.clear();
         self.tracked_values(now);
         self.execute(now);
         let cap = self.router.action_capacity();
         self.out = Actions::with_capacity(cap);
         self.sources_changed = true;
+    }
+
+    /// `fifo_write_vrrp_states_on_reload`, after a reload's actions `out[from..to]`: as
+    /// keepalived's `vrrp_init_state`, a FIFO line for each sync group and each instance
+    /// not MASTER that the reload did not notify about.
+    fn fifo_states(&mut self, from: usize, to: usize) {
+        let told = |t: Target| {
+            self.out.as_slice()[from..to]
+                .iter()
+                .any(|a| matches!(*a, Action::Notify { target, .. } if target == t))
+        };
+        for (k, g) in self.router.groups().iter().enumerate() {
+            let state = g.state().notify();
+            if let Some(state) = state.filter(|_| !told(Target::Group(GroupId(k as u16)))) {
+                self.notifier.fifo_state(true, g.name(), state, 0);
+            }
+        }
+        for (k, i) in self.router.instances().iter().enumerate() {
+            let state = i.state().notify().filter(|s| *s != NotifyState::Master);
+            if let Some(state) = state.filter(|_| !told(Target::Instance(InstanceId(k as u16)))) {
+                self.notifier
+                    .fifo_state(false, i.name(), state, i.effective_priority());
+            }
+        }
     }
 
     /// A dump signal: keepalived.data, .stats (cleared after with STATS_CLEAR) or .json.

@@ -388,9 +388,14 @@ impl LvsSide {
         };
         if p.connecting() {
             match p.connect_result() {
-                Ok(()) => self
-                    .checkers
-                    .probe_event(now, id, ProbeEvent::Connected, &mut self.acts),
+                Ok(()) => {
+                    self.checkers
+                        .probe_event(now, id, ProbeEvent::Connected, &mut self.acts);
+                    // A TCP_CHECK is over once connected: no read to wait for.
+                    if self.acts.iter().any(|a| *a == CheckAction::CancelProbe(id)) {
+                        return;
+                    }
+                }
                 Err(libc::EINPROGRESS) | Err(libc::EALREADY) => return,
                 Err(e) => {
                     self.checkers

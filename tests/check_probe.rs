@@ -616,31 +616,32 @@ fn ssl_get_with_a_client_certificate() {
     std::fs::create_dir_all(&www).expect("www");
     std::fs::write(www.join("ok"), "hello").expect("page");
     let d = dir.to_string_lossy().into_owned();
-    let server = ServerChild(
-        std::process::Command::new("ip")
-            .args([
-                "netns", "exec", &ns.name, "openssl", "s_server", "-quiet", "-WWW",
-            ])
-            .args(["-accept", "127.0.0.1:9443", "-Verify", "1"])
-            .args([
-                "-cert",
-                &format!("{d}/server.pem"),
-                "-key",
-                &format!("{d}/server.key"),
-            ])
-            .args(["-CAfile", &format!("{d}/ca.pem")])
-            .current_dir(&www)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("openssl s_server"),
+    let (cert, key, ca) = (
+        format!("{d}/server.pem"),
+        format!("{d}/server.key"),
+        format!("{d}/ca.pem"),
     );
-    let listening = common::wait_until(5.0, || {
-        in_netns(&ns.name, || {
-            std::net::TcpStream::connect("127.0.0.1:9443").is_ok()
-        })
-    });
-    assert!(listening, "s_server did not start");
+    let server = serve(
+        &ns,
+        &[
+            "openssl",
+            "s_server",
+            "-quiet",
+            "-WWW",
+            "-accept",
+            "127.0.0.1:9443",
+            "-Verify",
+            "1",
+            "-cert",
+            &cert,
+            "-key",
+            &key,
+            "-CAfile",
+            &ca,
+        ],
+        &www,
+        9443,
+    );
     let conf = |ssl: &str| {
         format!(
             "{ssl}virtual_server 10.9.9.9 443 {{
@@ -714,22 +715,19 @@ fn http_get_regex_against_a_real_server() {
     page.push_str("Service: HEALTHY\n");
     page.push_str(&"y".repeat(24_000));
     std::fs::write(www.join("status"), &page).expect("page");
-    let server = ServerChild(
-        std::process::Command::new("ip")
-            .args(["netns", "exec", &ns.name, "python3", "-m", "http.server"])
-            .args(["9080", "--bind", "127.0.0.1", "--directory"])
-            .arg(&www)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 http.server"),
+    let server = serve(
+        &ns,
+        &[
+            "python3",
+            "-m",
+            "http.server",
+            "9080",
+            "--bind",
+            "127.0.0.1",
+        ],
+        &www,
+        9080,
     );
-    let listening = common::wait_until(10.0, || {
-        in_netns(&ns.name, || {
-            std::net::TcpStream::connect("127.0.0.1:9080").is_ok()
-        })
-    });
-    assert!(listening, "http.server did not start");
     let vs = |port: u16, regex: &str| {
         format!(
             "virtual_server 10.9.9.9 {port} {{
@@ -785,6 +783,28 @@ fn http_get_regex_against_a_real_server() {
 
 /// Kills the server it holds (a child this test started) on every path.
 struct ServerChild(std::process::Child);
+
+/// Runs `cmd` in namespace `ns` from directory `dir`, output discarded, and waits until it
+/// accepts connections on 127.0.0.1:`port` there; killed when dropped.
+fn serve(ns: &Netns, cmd: &[&str], dir: &std::path::Path, port: u16) -> ServerChild {
+    let server = ServerChild(
+        std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.name])
+            .args(cmd)
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", cmd[0])),
+    );
+    let listening = common::wait_until(10.0, || {
+        in_netns(&ns.name, || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+    });
+    assert!(listening, "{} did not start", cmd[0]);
+    server
+}
 
 impl Drop for ServerChild {
     fn drop(&mut self) {

@@ -676,6 +676,21 @@ fn a_hung_script_is_killed_at_its_timeout_and_counts_as_failed() {
     );
 }
 
+/// `dir/notify.fifo`, made here and opened for reading first, nonblocking, so the daemon's
+/// writes always land.
+fn fifo_reader(dir: &std::path::Path) -> (std::path::PathBuf, std::fs::File) {
+    let fifo = dir.join("notify.fifo");
+    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .expect("open fifo");
+    (fifo, reader)
+}
+
 #[test]
 fn notify_fifo_lines_as_keepalived_writes_them() {
     if !ready() {
@@ -683,16 +698,7 @@ fn notify_fifo_lines_as_keepalived_writes_them() {
     }
     let lan = Lan::new("fifo", 1, 103);
     let dir = scratch_dir("fifo");
-    let fifo = dir.join("notify.fifo");
-    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
-    // SAFETY: mkfifo with a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    // Read end first, nonblocking, so the daemon's writes always land.
-    let mut reader = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(&fifo)
-        .expect("open fifo");
+    let (fifo, mut reader) = fifo_reader(&dir);
     let text = config(&[instance("VI_1", 51, 150, "10.103.0.100", "")]).replace(
         "script_user root\n",
         &format!("script_user root\n notify_fifo {}\n", fifo.display()),
@@ -728,15 +734,7 @@ fn fifo_states_on_reload_as_keepalived() {
     for kind in [Kind::Keepalived, Kind::Ours] {
         let lan = Lan::new("fsr", 1, 107);
         let dir = scratch_dir("fifo-reload");
-        let fifo = dir.join("notify.fifo");
-        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
-        // SAFETY: mkfifo with a NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let mut reader = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&fifo)
-            .expect("open fifo");
+        let (fifo, mut reader) = fifo_reader(&dir);
         std::fs::write(dir.join("down"), "1\n").expect("track file");
         let text = format!(
             "global_defs {{\n script_user root\n notify_fifo {}\n fifo_write_vrrp_states_on_reload\n}}\n\

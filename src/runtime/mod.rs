@@ -31,6 +31,7 @@ use crate::sys::RealHost;
 use crate::time::{Duration, Instant};
 
 pub use lvs::LvsSide;
+pub use vrrp::{Source, VrrpSide};
 
 /// What the LVS side borrows from the rest of the daemon to act.
 pub struct LvsIo<'a> {
@@ -38,7 +39,6 @@ pub struct LvsIo<'a> {
     pub runner: &'a mut crate::script::Runner,
     pub notifier: &'a mut crate::script::Notifier,
 }
-pub use vrrp::{Source, VrrpSide};
 
 /// How long shutdown waits for STOP notifications and killed scripts at most.
 const STOP_WAIT: Duration = Duration::from_secs(5);

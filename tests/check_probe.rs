@@ -16,6 +16,7 @@ use std::time::Duration as StdDuration;
 
 use common::{in_netns, system_ready, Netns};
 use keepalived_rs::check::{Action, Actions, CheckerId, Checkers, ProbeEvent, ProbeKind};
+use keepalived_rs::config::model::lvs::Lvs;
 use keepalived_rs::config::{self, LoadOptions};
 use keepalived_rs::limits;
 use keepalived_rs::net::probe::{Probe, Recv};
@@ -271,6 +272,22 @@ struct Driver {
 }
 
 impl Driver {
+    /// The checkers of `lvs`, started now, their first actions executed.
+    fn start(lvs: &Lvs) -> Driver {
+        let mut d = Driver {
+            c: Checkers::new(lvs, 7),
+            probes: HashMap::new(),
+            t0: std::time::Instant::now(),
+            log: Vec::new(),
+            probe_count: HashMap::new(),
+            buf: vec![0u8; limits::PROBE_RECV_BUFFER],
+        };
+        let mut a = Actions::with_capacity(d.c.action_capacity());
+        d.c.start(d.now(), &mut a);
+        d.exec(&a);
+        d
+    }
+
     fn now(&self) -> Instant {
         Instant::from_micros(self.t0.elapsed().as_micros() as u64)
     }
@@ -455,17 +472,7 @@ fn probes_in_a_namespace() {
         serve_dns(UdpSocket::bind("127.0.0.1:9009").expect("9009"));
         #[cfg(feature = "tls")]
         serve_https(TcpListener::bind("127.0.0.1:9011").expect("9011"));
-        let mut d = Driver {
-            c: Checkers::new(&cfg.lvs, 7),
-            probes: HashMap::new(),
-            t0: std::time::Instant::now(),
-            log: Vec::new(),
-            probe_count: HashMap::new(),
-            buf: vec![0u8; limits::PROBE_RECV_BUFFER],
-        };
-        let mut a = Actions::with_capacity(d.c.action_capacity());
-        d.c.start(d.now(), &mut a);
-        d.exec(&a);
+        let mut d = Driver::start(&cfg.lvs);
         let mut tcp = Some(tcp);
         let mut reopened = None;
         d.run(8.5, |t| {
@@ -582,17 +589,7 @@ fn run_config(ns: &str, dir: &std::path::Path, conf: &str, secs: f64) -> Vec<(f6
         .config
         .unwrap_or_else(|| panic!("configuration: {msgs:?}"));
     in_netns(ns, || {
-        let mut d = Driver {
-            c: Checkers::new(&cfg.lvs, 7),
-            probes: HashMap::new(),
-            t0: std::time::Instant::now(),
-            log: Vec::new(),
-            probe_count: HashMap::new(),
-            buf: vec![0u8; limits::PROBE_RECV_BUFFER],
-        };
-        let mut a = Actions::with_capacity(d.c.action_capacity());
-        d.c.start(d.now(), &mut a);
-        d.exec(&a);
+        let mut d = Driver::start(&cfg.lvs);
         d.run(secs, |_| {});
         d.log
     })
